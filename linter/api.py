@@ -1,0 +1,249 @@
+"""run(options) -> Report: what the CLI, the tests and the Action call.
+
+Loads the repository once (files, YAML documents, Kubernetes objects), builds the index, runs the
+selected rules, applies suppressions and computes the exit code. Nothing here prints.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import os
+from dataclasses import dataclass, field
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .findings import Finding, Location
+from .inputs.files import MANIFEST_SUFFIXES, decode, find_root, list_files, read_text
+from .inputs.yaml_docs import YMap, YSeq, load_stream
+from .model.index import RepoIndex
+from .model.objects import K8sObject
+from .model.workloads import POD_TEMPLATE_PATHS
+from .registry import all_rules, find_rule, resolve_selector
+from .report import Note, Report, exit_code, rule_status
+from .runner import run_rule
+from .suppressions import Suppressor, read_baseline
+
+DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
+STDIN_PATH = "<stdin>"
+
+
+@dataclass
+class RunOptions:
+    paths: list = field(default_factory=lambda: ["."])
+    config: str | None = None
+    select: list = field(default_factory=list)
+    ignore: list = field(default_factory=list)
+    excludes: list = field(default_factory=list)
+    baseline: str | None = None
+    fail_on: str | None = None
+    exit_zero: bool = False
+    stdin_text: str | None = None
+    today: _dt.date | None = None
+    cwd: str | None = None
+    root: str | None = None  # force the repository root (tests); default: found from the first path
+
+
+@dataclass
+class LoadedFile:
+    path: str
+    text: str | None
+
+
+def _selected(config: Config, options: RunOptions) -> list:
+    """Rules chosen by config and command line: `select` narrows (default all), `ignore` removes."""
+    def codes(tokens, source):
+        out = set()
+        for token in tokens:
+            for part in str(token).split(","):
+                if not part.strip():
+                    continue
+                named = resolve_selector(part)
+                if named is None:
+                    raise ConfigError(f"{source}: unknown rule code, slug or family '{part.strip()}'")
+                out |= named
+        return out
+
+    where = config.path or ".readylint.yaml"
+    select = codes(config.rules.get("select", []), f"{where}: rules.select") | codes(options.select, "--select")
+    ignore = codes(config.rules.get("ignore", []), f"{where}: rules.ignore") | codes(options.ignore, "--ignore")
+    chosen = []
+    for meta in all_rules():
+        tool_rule = meta.code.startswith("RL")
+        if select and meta.code not in select and not tool_rule:
+            continue
+        if meta.code in ignore:
+            continue
+        chosen.append(meta)
+    return chosen
+
+
+def _input_for(path: str, inputs: list) -> dict | None:
+    for entry in inputs:
+        pattern = str(entry["path"]).rstrip("/")
+        if path == pattern or path.startswith(pattern + "/") or fnmatch.fnmatchcase(path, pattern):
+            return entry
+    return None
+
+
+def _is_template_path(path: str) -> bool:
+    return path.startswith("templates/") or "/templates/" in path
+
+
+class _Loader:
+    """Reads every candidate file once and turns YAML documents into objects, findings and notes."""
+
+    def __init__(self, root: str, config: Config):
+        self.root = root
+        self.config = config
+        self.inputs = config.manifest_inputs
+        self.max_bytes = int(config.thresholds.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES))
+        self.objects: list[K8sObject] = []
+        self.findings: list[Finding] = []
+        self.notes: list[Note] = []
+        self.texts: dict[str, str] = {}
+        self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path, for later rules
+
+    def rl001(self, path, message, line=1, col=1):
+        meta = find_rule("RL001")
+        self.findings.append(Finding(code="RL001", slug=meta.slug, level=meta.severity, message=message,
+                                     location=Location(path, line, col), subject=f"file:{path}",
+                                     key_path=f"line-{line}"))
+
+    def load_file(self, path: str, text: str | None = None) -> None:
+        if text is None:
+            text, problem = read_text(os.path.join(self.root, path), self.max_bytes)
+            if problem is not None:
+                self.rl001(path, f"{path} cannot be linted: {problem.message}.", problem.line, problem.col)
+                return
+        self.texts[path] = text
+        if path.endswith(".json") and not ('"apiVersion"' in text and '"kind"' in text):
+            return  # JSON that is not a manifest (package.json, dashboards) is read by the rules that need it
+        if _is_template_path(path) and "{{" in text:
+            self.notes.append(Note("unrendered Helm template skipped (render the chart to lint it)", path))
+            return
+        stream = load_stream(text)
+        fatal = [issue for issue in stream.issues if issue.fatal]
+        if stream.placeholder_line is not None or (fatal and "{{" in _line(text, fatal[0].line, around=1)):
+            line = stream.placeholder_line or fatal[0].line
+            self.notes.append(Note(f"unquoted template placeholder at line {line}: read as an unrendered "
+                                   "template and skipped", path))
+            return
+        for issue in stream.issues:
+            kind = "invalid YAML" if issue.fatal else "questionable YAML"
+            self.rl001(path, f"{kind} in {path}: {issue.message}.", issue.line, issue.col)
+        entry = _input_for(path, self.inputs) if self.inputs else None
+        is_manifest = entry is not None or not self.inputs
+        for doc in stream.documents:
+            self._add_document(path, doc, entry, is_manifest)
+
+    def _add_document(self, path, doc, entry, is_manifest):
+        data = doc.data
+        if data is None:
+            return
+        if not (isinstance(data, YMap) and "apiVersion" in data and "kind" in data):
+            self.documents.setdefault(path, []).append(doc)
+            return
+        production = bool(entry.get("production", True)) if entry else True
+        production = production and is_manifest
+        environment = entry.get("name", "") if entry else ""
+        namespace = entry.get("namespace") if entry else None
+        items = data.get("items")
+        if str(data.get("kind")).endswith("List") and isinstance(items, YSeq):
+            for item in items:
+                if isinstance(item, YMap) and "apiVersion" in item and "kind" in item:
+                    self.objects.append(K8sObject(path, doc.index, item, doc.source, environment, production,
+                                                  namespace, item.line))
+            return
+        self.objects.append(K8sObject(path, doc.index, data, doc.source, environment, production, namespace,
+                                      doc.line))
+
+
+def _line(text: str, number: int, around: int = 0) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[max(0, number - 1 - around): number + around])
+
+
+def _waivers_of_all_objects(index: RepoIndex):
+    """Every ignore annotation in the render, with the subject key it belongs to."""
+    owners = {id(wl.pod_obj): wl for wl in index.workloads}
+    for obj in index.objects:
+        wl = owners.get(id(obj))
+        subject = wl.subject() if wl is not None else obj.subject()
+        for code, reason, location in subject.waivers:
+            yield subject.key, code, reason, location
+
+
+def run(options: RunOptions) -> Report:
+    """Lint the repository the options name; raises ConfigError for usage and configuration errors."""
+    cwd = options.cwd or os.getcwd()
+    paths = options.paths or ["."]
+    reading_stdin = paths == ["-"]
+    first = cwd if reading_stdin else os.path.join(cwd, paths[0])
+    for path in paths:
+        if path != "-" and not os.path.exists(os.path.join(cwd, path)):
+            raise ConfigError(f"{path}: no such file or directory")
+    root = os.path.realpath(options.root) if options.root else find_root(first)
+    config = load_config(root, os.path.join(cwd, options.config) if options.config else None)
+    selected = _selected(config, options)
+    loader = _Loader(root, config)
+    if reading_stdin:
+        text, problem = decode(options.stdin_text.encode("utf-8", "surrogateescape")
+                               if isinstance(options.stdin_text, str) else options.stdin_text or b"")
+        if problem is not None:
+            loader.rl001(STDIN_PATH, f"standard input cannot be linted: {problem.message}.", problem.line,
+                         problem.col)
+        else:
+            loader.load_file(STDIN_PATH, text)
+        files = [STDIN_PATH]
+    else:
+        rel_paths = [os.path.relpath(os.path.realpath(os.path.join(cwd, p)), root).replace(os.sep, "/")
+                     for p in paths]
+        files = list_files(root, rel_paths, config.exclude_paths + list(options.excludes))
+        for path in files:
+            if path.endswith(MANIFEST_SUFFIXES):
+                loader.load_file(path)
+    settings = {"exclude_namespaces": config.exclude_namespaces,
+                "exclude_helm_hooks": config.exclude_helm_hooks,
+                "project": config.section("project"), "platform": config.section("platform")}
+    index = RepoIndex(loader.objects, root, files, settings)
+    index.texts = loader.texts
+    index.documents = loader.documents
+
+    runs = [run_rule(meta, index, config) for meta in selected if not meta.code.startswith("RL")]
+    errors = [r.error for r in runs if r.error]
+    findings = [f for r in runs for f in r.findings]
+    selected_codes = {m.code for m in selected}
+    findings += [f for f in loader.findings if f.code in selected_codes]
+
+    suppressor = Suppressor({r.meta.code for r in runs if not r.error} | {"RL001"}, options.today)
+    for subject_key, code, reason, location in _waivers_of_all_objects(index):
+        suppressor.add_annotation(subject_key, code, reason, location)
+    for path, text in loader.texts.items():
+        suppressor.add_inline_comments(path, text)
+    suppressor.add_config_ignores(config.ignores, config.path, config.positions)
+    if options.baseline:
+        baseline_path = os.path.join(cwd, options.baseline)
+        if not os.path.isfile(baseline_path):
+            raise ConfigError(f"{options.baseline}: baseline file not found")
+        try:
+            entries, text = read_baseline(baseline_path)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(f"{options.baseline}: cannot read the baseline: {exc}") from None
+        shown = os.path.relpath(os.path.realpath(baseline_path), root).replace(os.sep, "/")
+        suppressor.add_baseline(entries, shown, text)
+    findings = suppressor.apply(findings)
+    extra = [f for f in suppressor.problems + suppressor.unused() if f.code in selected_codes]
+    findings += suppressor.apply(extra)
+    findings.sort(key=Finding.sort_key)
+
+    outcomes = {r.meta.code: r.outcomes for r in runs}
+    statuses = {}
+    for meta in selected:
+        own = [f for f in findings if f.code == meta.code]
+        statuses[meta.code] = rule_status(outcomes.get(meta.code, []), own)
+    fail_on = options.fail_on or config.data.get("fail_on") or "error"
+    report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
+                    outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
+                    errors=errors, files_read=len(files), objects=len(index.objects))
+    report.exit_code = exit_code(findings, fail_on, options.exit_zero, errors)
+    return report

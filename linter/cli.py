@@ -1,0 +1,85 @@
+"""Command line: argument parsing and dispatch only; the work lives in api and the reporters."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+
+FORMATS = ("auto", "text", "json", "sarif", "github")
+FAIL_ON = ("note", "warning", "error", "never")
+
+
+def _split(values) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="readylint", message="%(prog)s %(version)s")
+def main():
+    """readylint: is this service ready for production?
+
+    Lints a repository offline (rendered Kubernetes manifests, Argo CD objects, docs, CI files,
+    GitHub settings snapshot) against a 67-item production-readiness checklist and reports each
+    finding at an exact file, line and column.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config", metavar="FILE", help="Configuration file (default: .readylint.yaml at the root).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Output format; auto is github under GitHub Actions, else text.")
+@click.option("--output", "-o", metavar="FILE", help="Write the --format output to FILE instead of stdout.")
+@click.option("--sarif-file", metavar="FILE", help="Also write SARIF 2.1.0 to FILE.")
+@click.option("--json-file", metavar="FILE", help="Also write the JSON report to FILE.")
+@click.option("--sarif-category", metavar="NAME", help="SARIF automationDetails.id becomes readylint/NAME/.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest level that fails the run (default: error).")
+@click.option("--exit-zero", is_flag=True, help="Findings never fail the run; errors still exit 2.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these codes, slugs or families (comma-separated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes, slugs or families.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--baseline", metavar="FILE", help="Waive findings whose fingerprint is in FILE.")
+@click.option("--write-baseline", metavar="FILE", help="Write every current finding to FILE as a baseline.")
+@click.option("--reason", metavar="TEXT", help="Reason recorded with --write-baseline.")
+@click.option("--sarif-include-suppressed", is_flag=True, help="Add waived findings to SARIF with suppressions.")
+@click.option("--fail-if-empty", is_flag=True, help="Exit 2 when nothing was linted.")
+def check(paths, config, fmt, output, sarif_file, json_file, sarif_category, fail_on, exit_zero, select,
+          ignore, exclude, baseline, write_baseline, reason, sarif_include_suppressed, fail_if_empty):
+    """Lint PATHS (default: the current folder; - reads standard input)."""
+    from .commands.check import run_check
+
+    code = run_check(paths=list(paths) or ["."], config=config, fmt=fmt, output=output, sarif_file=sarif_file,
+                     json_file=json_file, sarif_category=sarif_category, fail_on=fail_on, exit_zero=exit_zero,
+                     select=_split(select), ignore=_split(ignore), exclude=list(exclude), baseline=baseline,
+                     write_baseline=write_baseline, reason=reason,
+                     include_suppressed=sarif_include_suppressed, fail_if_empty=fail_if_empty)
+    sys.exit(code)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules_command(fmt):
+    """List every rule: code, slug, section, default level, confidence and summary."""
+    from .commands.catalogue import list_rules
+
+    click.echo(list_rules(fmt), nl=False)
+
+
+@main.command()
+@click.argument("rule")
+def explain(rule):
+    """Print the documentation of RULE (a code such as HA003 or a slug such as pod-disruption-budget)."""
+    from .commands.catalogue import explain_rule
+
+    text = explain_rule(rule)
+    if text is None:
+        raise click.UsageError(f"unknown rule '{rule}'; `readylint rules` lists them")
+    click.echo(text, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,142 @@
+"""Find, read and validate `.readylint.yaml`; the result is a frozen Config the run reads from.
+
+Validation errors are usage errors (exit 2) that name the file, the key and its line, never findings.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .inputs.files import read_text
+from .inputs.yaml_docs import YMap, YSeq, load_stream
+
+CONFIG_NAME = ".readylint.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration or usage mistake: printed as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # repo-relative, when a file was read
+    data: dict = field(default_factory=dict)
+    positions: object = None  # the YMap root, for locating config ignores
+
+    def section(self, name) -> dict:
+        value = self.data.get(name)
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def exclude_paths(self) -> list[str]:
+        value = self.data.get("exclude")
+        if isinstance(value, list):
+            return list(value)
+        return list(self.section("exclude").get("paths", []))
+
+    @property
+    def exclude_namespaces(self) -> list[str]:
+        return list(self.section("exclude").get("namespaces", []))
+
+    @property
+    def exclude_helm_hooks(self) -> bool:
+        return bool(self.section("exclude").get("helm_hooks", True))
+
+    @property
+    def thresholds(self) -> dict:
+        return self.section("thresholds")
+
+    @property
+    def rules(self) -> dict:
+        return self.section("rules")
+
+    @property
+    def ignores(self) -> list:
+        value = self.data.get("ignores")
+        return list(value) if isinstance(value, list) else []
+
+    @property
+    def manifest_inputs(self) -> list:
+        return list(self.section("inputs").get("manifests", []))
+
+
+def _schema() -> dict:
+    text = resources.files("readylint.schemas").joinpath("readylint-config.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _line_of(root, path) -> int:
+    """Line of the deepest key along a JSON-schema error path."""
+    node, line = root, getattr(root, "line", 1)
+    for part in path:
+        if isinstance(node, YMap) and part in node:
+            line = node.kpos[part][0]
+            node = node[part]
+        elif isinstance(node, YSeq) and isinstance(part, int) and part < len(node):
+            line = node.ipos[part][0]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _pointer(path) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "/"
+
+
+def _describe(error, root) -> tuple[str, list]:
+    """A one-line explanation and the path it is about, unknown keys named explicitly."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            known = ", ".join(sorted(allowed)) or "none"
+            return f"unknown key '{extra[0]}' (allowed here: {known})", path + [extra[0]]
+    if error.validator == "oneOf" and error.context:
+        best = min(error.context, key=lambda e: len(list(e.absolute_path)) * -1)
+        return _describe(best, root)
+    return error.message, path
+
+
+def validate(data, root, source: str) -> None:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        message, path = _describe(errors[0], root)
+        raise ConfigError(f"{source}:{_line_of(root, path)}: invalid configuration at {_pointer(path)}: {message}")
+
+
+def load_config(root: str, explicit: str | None) -> Config:
+    """The explicit `--config` file (must exist) or `.readylint.yaml` at the root (may be absent)."""
+    if explicit:
+        path = explicit
+        if not os.path.isfile(path):
+            raise ConfigError(f"{explicit}: configuration file not found")
+    else:
+        path = os.path.join(root, CONFIG_NAME)
+        if not os.path.isfile(path):
+            return Config()
+    shown = os.path.relpath(path, root) if os.path.abspath(path).startswith(root + os.sep) else path
+    text, problem = read_text(path, 8 * 1024 * 1024)
+    if problem is not None:
+        raise ConfigError(f"{shown}:{problem.line}: {problem.message}")
+    stream = load_stream(text)
+    fatal = [i for i in stream.issues if i.fatal] or [i for i in stream.issues if not i.fatal]
+    if fatal:
+        issue = fatal[0]
+        raise ConfigError(f"{shown}:{issue.line}:{issue.col}: invalid YAML: {issue.message}")
+    docs = [d for d in stream.documents if d.data is not None]
+    if not docs:
+        return Config(path=shown.replace(os.sep, "/"))
+    if len(docs) > 1:
+        raise ConfigError(f"{shown}:{docs[1].line}: the configuration must be a single YAML document")
+    data = docs[0].data
+    if not isinstance(data, YMap):
+        raise ConfigError(f"{shown}:{docs[0].line}: the configuration must be a mapping")
+    validate(data, data, shown)
+    return Config(path=shown.replace(os.sep, "/"), data=data, positions=data)

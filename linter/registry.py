@@ -1,0 +1,195 @@
+"""Rule metadata, the @rule decorator and discovery of the rule modules.
+
+The decorator only attaches a frozen RuleMeta; discovery walks ``readylint.rules`` on first use and
+checks the catalogue against the shipped ``checklist.yaml`` (codes, slugs and order are a contract).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+SEVERITIES = ("error", "warning", "note")
+CONFIDENCES = ("high", "medium", "low")
+STATUSES = ("preview", "stable", "deprecated")
+DOC_SECTIONS = ("What it does", "Why it matters", "How to fix", "Example")
+TOOL_RULES = ("RL001", "RL002", "RL003")
+# Rules whose findings are security findings in code scanning (integrations.md S4).
+SECURITY_CODES = frozenset({"SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC006", "SEC007",
+                            "CD005", "CD006", "COMP004", "COMP005", "TEST005"})
+EVIDENCE_TAGS = {"M": "kubernetes", "A": "kubernetes", "R": "docs", "C": "ci", "T": "ci", "G": "docs",
+                 "S": "github-settings"}
+
+
+class CatalogueError(Exception):
+    """The rule modules disagree with checklist.yaml: a packaging bug, never a user error."""
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    code: str
+    slug: str
+    scope: str
+    severity: str
+    confidence: str
+    evidence: str
+    options: dict = field(default_factory=dict)
+    since: str = "0.1.0"
+    status: str = "stable"
+    security_severity: str | None = None
+    # filled in by discovery from checklist.yaml and the docstring
+    section: str = ""
+    section_title: str = ""
+    text: str = ""
+    doc: dict = field(default_factory=dict)
+    check: object = None
+
+    @property
+    def family(self) -> str:
+        return re.match(r"[A-Z]+", self.code).group(0)
+
+    @property
+    def is_security(self) -> bool:
+        return self.code in SECURITY_CODES
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://readylint.dev/rules/{self.code}-{self.slug}/"
+
+    def markdown(self) -> str:
+        """The rule's documentation as Markdown: the text `explain`, SARIF help and docs share."""
+        parts = [f"# {self.code} `{self.slug}`: {self.text}", ""]
+        parts.append(f"Section: {self.section_title} · default level `{self.severity}` · "
+                     f"confidence {self.confidence} · scope {self.scope} · {self.status}")
+        for title, body in self.doc.items():
+            parts += ["", f"## {title}", "", body]
+        if self.options:
+            parts += ["", "## Options", ""]
+            for name, default in self.options.items():
+                parts.append(f"* `rules.options.{self.code}.{name}` (default `{default!r}`)")
+        return "\n".join(parts).rstrip() + "\n"
+
+
+def rule(*, code, slug, scope, severity, confidence, evidence, options=None, since="0.1.0",
+         status="stable", security_severity=None):
+    """Declare a rule: attaches metadata to its ``check(index, opts)`` function, nothing else."""
+
+    def attach(func):
+        func.__rule__ = RuleMeta(code=code, slug=slug, scope=scope, severity=severity,
+                                 confidence=confidence, evidence=evidence, options=dict(options or {}),
+                                 since=since, status=status, security_severity=security_severity,
+                                 check=func)
+        return func
+
+    return attach
+
+
+def parse_doc(docstring: str) -> tuple[str, dict]:
+    """First line and the ``## Section`` bodies of a rule docstring."""
+    text = (docstring or "").strip("\n")
+    lines = text.splitlines()
+    first = lines[0].strip() if lines else ""
+    sections: dict[str, str] = {}
+    current = None
+    body: list[str] = []
+    for line in lines[1:]:
+        stripped = line
+        match = re.match(r"## (.+)$", stripped.strip())
+        if match:
+            if current:
+                sections[current] = "\n".join(body).strip()
+            current, body = match.group(1).strip(), []
+        elif current:
+            body.append(stripped.rstrip())
+    if current:
+        sections[current] = "\n".join(body).strip()
+    return first, sections
+
+
+@lru_cache(maxsize=1)
+def checklist() -> list[dict]:
+    """checklist.yaml items in order, each with its section id and title."""
+    from .inputs.yaml_docs import load_stream
+
+    text = resources.files("readylint.data").joinpath("checklist.yaml").read_text(encoding="utf-8")
+    data = load_stream(text).documents[0].data
+    items = []
+    for section in data["sections"]:
+        for item in section["items"]:
+            items.append({"code": item["code"], "slug": item["slug"], "text": item["text"],
+                          "section": section["id"], "section_title": section["title"]})
+    return items
+
+
+TOOL_RULE_TEXT = {
+    "RL001": ("parse-error", "A file readylint needs could be read and parsed"),
+    "RL002": ("unused-suppression", "Every suppression matches a finding"),
+    "RL003": ("invalid-suppression", "Every suppression is well formed, has a reason and has not expired"),
+}
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[RuleMeta, ...]:
+    """Every rule in checklist order, then RL001–RL003; checks the catalogue on the way."""
+    import readylint.rules as package
+    from dataclasses import replace
+
+    found: dict[str, RuleMeta] = {}
+    slugs: set[str] = set()
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if info.ispkg or info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        meta = getattr(getattr(module, "check", None), "__rule__", None)
+        if meta is None:
+            continue
+        if meta.code in found or meta.slug in slugs:
+            raise CatalogueError(f"duplicate rule {meta.code} ({meta.slug}) in {info.name}")
+        first, sections = parse_doc(module.__doc__)
+        found[meta.code] = replace(meta, doc=sections, text=first)
+        slugs.add(meta.slug)
+    ordered = []
+    for item in checklist():
+        meta = found.pop(item["code"], None)
+        if meta is None:
+            continue  # not implemented yet: the catalogue test lists what is missing
+        if meta.slug != item["slug"]:
+            raise CatalogueError(f"{meta.code} slug {meta.slug!r} differs from checklist {item['slug']!r}")
+        ordered.append(replace(meta, text=item["text"], section=item["section"],
+                               section_title=item["section_title"]))
+    for code in TOOL_RULES:
+        meta = found.pop(code, None)
+        if meta is None:
+            raise CatalogueError(f"tool rule {code} is missing")
+        ordered.append(replace(meta, text=TOOL_RULE_TEXT[code][1], section="RL", section_title="readylint"))
+    if found:
+        raise CatalogueError(f"rules not in checklist.yaml: {', '.join(sorted(found))}")
+    return tuple(ordered)
+
+
+def find_rule(code_or_slug: str) -> RuleMeta | None:
+    wanted = code_or_slug.strip()
+    for meta in all_rules():
+        if meta.code == wanted.upper() or meta.slug == wanted.lower():
+            return meta
+    return None
+
+
+def resolve_selector(token: str) -> set[str] | None:
+    """Codes named by a code, a slug or a family prefix (``DR``); None when it names nothing."""
+    token = token.strip()
+    if not token:
+        return set()
+    meta = find_rule(token)
+    if meta is not None:
+        return {meta.code}
+    family = {m.code for m in all_rules() if m.family == token.upper()}
+    if family:
+        return family
+    upper = token.upper()
+    if any(item["code"].startswith(upper) for item in checklist()) or upper == "ALL":
+        return {m.code for m in all_rules() if m.code.startswith(upper) or upper == "ALL"}
+    return None

@@ -1,0 +1,79 @@
+"""The Report every reporter renders: findings, per-rule status, notes and errors of one run."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .findings import EVIDENCE_UNAVAILABLE, FAIL, LEVEL_RANK, NOT_APPLICABLE, NOT_RELEVANT, PASS, WAIVED
+
+# Rule statuses as reports name them; "unknown" is evidence-unavailable and never looks like a pass.
+STATUS_FAIL, STATUS_PASS, STATUS_UNKNOWN, STATUS_WAIVED, STATUS_NOT_RELEVANT = (
+    "fail", "pass", "unknown", "waived", "not-relevant")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know that is not a finding (a skipped template, no input)."""
+
+    message: str
+    path: str | None = None
+    code: str | None = None  # associated rule, for SARIF notifications
+
+
+@dataclass
+class Report:
+    root: str
+    version: str
+    rules: list  # RuleMeta, in catalogue order: the selected rules
+    findings: list  # every Finding, suppressed ones included, sorted
+    statuses: dict  # code -> status
+    outcomes: dict  # code -> list[Outcome]
+    notes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    files_read: int = 0
+    objects: int = 0
+    exit_code: int = 0
+    changed_files: set | None = None  # --changed-since filter for human-facing outputs
+
+    @property
+    def active(self) -> list:
+        """Unsuppressed findings."""
+        return [f for f in self.findings if f.suppressed_by is None]
+
+    @property
+    def shown(self) -> list:
+        """Unsuppressed findings in scope of --changed-since (text, annotations, summary)."""
+        if self.changed_files is None:
+            return self.active
+        return [f for f in self.active if f.location.path in self.changed_files]
+
+    def counts(self) -> dict:
+        counts = {"error": 0, "warning": 0, "note": 0}
+        for finding in self.shown:
+            counts[finding.level] = counts.get(finding.level, 0) + 1
+        return counts
+
+
+def rule_status(outcomes, findings) -> str:
+    """rules.md 0.5: FAIL, else unknown, else PASS, else waived, else not-relevant."""
+    if any(f.suppressed_by is None for f in findings):
+        return STATUS_FAIL
+    reasons = {o.reason for o in outcomes if o.status == NOT_APPLICABLE}
+    if EVIDENCE_UNAVAILABLE in reasons:
+        return STATUS_UNKNOWN
+    if any(o.status == PASS for o in outcomes):
+        return STATUS_PASS
+    if findings or WAIVED in reasons:
+        return STATUS_WAIVED
+    return STATUS_NOT_RELEVANT
+
+
+def exit_code(findings, fail_on: str, exit_zero: bool, errors) -> int:
+    if errors:
+        return 2
+    if exit_zero or fail_on == "never":
+        return 0
+    threshold = LEVEL_RANK[fail_on]
+    return 1 if any(LEVEL_RANK[f.level] >= threshold for f in findings if f.suppressed_by is None) else 0
+
+
+__all__ = ["Report", "Note", "rule_status", "exit_code", "FAIL", "NOT_RELEVANT"]
