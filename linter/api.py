@@ -129,8 +129,7 @@ class _Loader:
                                    "template and skipped", path))
             return
         for issue in stream.issues:
-            kind = "invalid YAML" if issue.fatal else "questionable YAML"
-            self.rl001(path, f"{kind} in {path}: {issue.message}.", issue.line, issue.col)
+            self.rl001(path, f"invalid YAML in {path}: {issue.message}.", issue.line, issue.col)
         entry = _input_for(path, self.inputs) if self.inputs else None
         is_manifest = entry is not None or not self.inputs
         for doc in stream.documents:

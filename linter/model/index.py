@@ -72,7 +72,7 @@ class RepoIndex:
             if kind == "Rollout":
                 ref = mapping(obj.spec.get("workloadRef"))
                 if ref is not None and ref.get("name"):
-                    target = self.get(str(ref.get("kind") or "Deployment"), obj.namespace, str(ref["name"]))
+                    target = self._workload_ref_target(obj, str(ref.get("kind") or "Deployment"), str(ref["name"]))
                     if target is not None:
                         referenced.add(id(target))
                         pod_obj = target
@@ -80,6 +80,12 @@ class RepoIndex:
                         pod_obj = obj  # template unavailable; rules see an empty pod spec
             found.append(Workload(obj, pod_obj, path, long_running))
         return [w for w in found if id(w.obj) not in referenced]
+
+    def _workload_ref_target(self, rollout: K8sObject, kind: str, name: str) -> K8sObject | None:
+        """The Deployment a workloadRef names, preferring the Rollout's own file and environment."""
+        candidates = [o for o in self._by_ns_kind.get((rollout.namespace, kind), ()) if o.name == name]
+        candidates.sort(key=lambda o: (o.path != rollout.path, o.environment != rollout.environment))
+        return candidates[0] if candidates else None
 
     def workloads_for(self, *, long_running=None, skip_kinds=(), skip_hooks=True):
         """Workloads a rule judges: namespace exclusions and (optionally) Helm hooks removed."""

@@ -78,7 +78,10 @@ class K8sObject:
     @property
     def ref(self) -> str:
         """How messages name the object: ``Deployment shop/api``."""
-        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+        if not self.namespace:
+            return f"{self.kind} {self.name}"
+        defaulted = " (no namespace set, so default)" if self.namespace_defaulted else ""
+        return f"{self.kind} {self.namespace}/{self.name}{defaulted}"
 
     @property
     def metadata(self) -> YMap:

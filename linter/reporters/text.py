@@ -42,7 +42,9 @@ def summary(report: Report, paint) -> list[str]:
     if report.changed_files is not None:
         hidden = len(report.active) - len(report.shown)
         head += f", {hidden} in unchanged files not shown"
-    out = [paint(head, "bold") + f" in {report.files_read} files, {report.objects} objects."]
+    files = f"{report.files_read} file{'s' if report.files_read != 1 else ''}"
+    objects = f"{report.objects} object{'s' if report.objects != 1 else ''}"
+    out = [paint(head, "bold") + f" in {files}, {objects}."]
     statuses = Counter(report.statuses[m.code] for m in report.rules if not m.code.startswith("RL"))
     out.append("Checklist items: " + ", ".join(f"{statuses[s]} {s}" for s in STATUS_ORDER if statuses[s]) + ".")
     skipped = [n for n in report.notes if "template" in n.message]

@@ -52,14 +52,19 @@ def check(index, opts):
             yield subject.passed()
         elif scaler is not None:
             field = FIELD[scaler.kind]
-            default = " (the default)" if field not in scaler.spec else ""
+            how = (f"sets {field}: {low}" if field in scaler.spec
+                   else f"leaves {field} unset, which defaults to {low}")
             yield subject.fail(
-                f"{wl.ref} can scale down to {low} replicas{default}: {scaler.ref} sets {field} below "
+                f"{wl.ref} can scale down to {_replicas(low)}: {scaler.ref} {how}; raise it to at least "
                 f"{minimum}.",
                 at=scaler.at("spec", field), key_path=f"{scaler.kind}/{scaler.name}.spec.{field}")
         else:
-            written = "defaults to 1 replica" if wl.declared_replicas is None else f"runs {low} replicas"
+            written = "defaults to 1 replica" if wl.declared_replicas is None else f"runs {_replicas(low)}"
             yield subject.fail(
                 f"{wl.ref} {written}; at least {minimum} are needed to survive the loss of a pod.",
                 at=wl.obj.at("spec", "replicas") if wl.declared_replicas is not None else wl.obj.name_at(),
                 key_path="spec.replicas")
+
+
+def _replicas(count):
+    return f"{count} replica" if count == 1 else f"{count} replicas"
