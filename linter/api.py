@@ -100,7 +100,7 @@ class _Loader:
         self.objects: list[K8sObject] = []
         self.findings: list[Finding] = []
         self.notes: list[Note] = []
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # linted files that hold `readylint:` comments
         self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path, for later rules
 
     def rl001(self, path, message, line=1, col=1):
@@ -115,19 +115,21 @@ class _Loader:
             if problem is not None:
                 self.rl001(path, f"{path} cannot be linted: {problem.message}.", problem.line, problem.col)
                 return
-        self.texts[path] = text
         if path.endswith(".json") and not ('"apiVersion"' in text and '"kind"' in text):
             return  # JSON that is not a manifest (package.json, dashboards) is read by the rules that need it
         if _is_template_path(path) and "{{" in text:
-            self.notes.append(Note("unrendered Helm template skipped (render the chart to lint it)", path))
+            self.notes.append(Note("unrendered Helm template skipped (render the chart to lint it)", path,
+                                   kind="template"))
             return
         stream = load_stream(text)
         fatal = [issue for issue in stream.issues if issue.fatal]
         if stream.placeholder_line is not None or (fatal and "{{" in _line(text, fatal[0].line, around=1)):
             line = stream.placeholder_line or fatal[0].line
             self.notes.append(Note(f"unquoted template placeholder at line {line}: read as an unrendered "
-                                   "template and skipped", path))
+                                   "template and skipped", path, kind="template"))
             return
+        if "readylint:" in text:  # only linted files can hold suppression comments that matter
+            self.texts[path] = text
         for issue in stream.issues:
             self.rl001(path, f"invalid YAML in {path}: {issue.message}.", issue.line, issue.col)
         entry = _input_for(path, self.inputs) if self.inputs else None
@@ -182,7 +184,8 @@ def run(options: RunOptions) -> Report:
         if path != "-" and not os.path.exists(os.path.join(cwd, path)):
             raise ConfigError(f"{path}: no such file or directory")
     root = os.path.realpath(options.root) if options.root else find_root(first)
-    config = load_config(root, os.path.join(cwd, options.config) if options.config else None)
+    config = load_config(root, os.path.join(cwd, options.config) if options.config else None,
+                         start=first if os.path.isdir(first) else os.path.dirname(first))
     selected = _selected(config, options)
     loader = _Loader(root, config)
     if reading_stdin:
@@ -205,7 +208,6 @@ def run(options: RunOptions) -> Report:
                 "exclude_helm_hooks": config.exclude_helm_hooks,
                 "project": config.section("project"), "platform": config.section("platform")}
     index = RepoIndex(loader.objects, root, files, settings)
-    index.texts = loader.texts
     index.documents = loader.documents
 
     runs = [run_rule(meta, index, config) for meta in selected if not meta.code.startswith("RL")]

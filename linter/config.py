@@ -111,15 +111,33 @@ def validate(data, root, source: str) -> None:
         raise ConfigError(f"{source}:{_line_of(root, path)}: invalid configuration at {_pointer(path)}: {message}")
 
 
-def load_config(root: str, explicit: str | None) -> Config:
-    """The explicit `--config` file (must exist) or `.readylint.yaml` at the root (may be absent)."""
+def find_config(root: str, start: str | None) -> str | None:
+    """The nearest `.readylint.yaml` from the linted folder up to the repository root.
+
+    So `readylint check services/api` in a monorepo uses that service's configuration; paths in it
+    stay relative to the repository root, like every path readylint prints.
+    """
+    folder = os.path.realpath(start or root)
+    if not (folder == root or folder.startswith(root + os.sep)):
+        folder = root
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+        if folder == root or os.path.dirname(folder) == folder:
+            return None
+        folder = os.path.dirname(folder)
+
+
+def load_config(root: str, explicit: str | None, start: str | None = None) -> Config:
+    """The explicit `--config` file (must exist), else the nearest `.readylint.yaml` (may be absent)."""
     if explicit:
         path = explicit
         if not os.path.isfile(path):
             raise ConfigError(f"{explicit}: configuration file not found")
     else:
-        path = os.path.join(root, CONFIG_NAME)
-        if not os.path.isfile(path):
+        path = find_config(root, start)
+        if path is None:
             return Config()
     shown = os.path.relpath(path, root) if os.path.abspath(path).startswith(root + os.sep) else path
     text, problem = read_text(path, 8 * 1024 * 1024)

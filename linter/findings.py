@@ -51,6 +51,7 @@ class Subject:
     fqn: str = ""  # "<ns>/<apiVersion>/<Kind>/<name>" for objects
     environment: str = ""
     waivers: tuple = ()  # annotation waivers: ((codes, reason, Location), …)
+    location: Location | None = None  # where a PASS or NOT-APPLICABLE outcome is shown
 
     def fail(self, message, at, key_path="", level=None, related=()):
         return Outcome(self, FAIL, finding=Draft(message, at, key_path, level, tuple(related)))

@@ -17,6 +17,7 @@ class Note:
     message: str
     path: str | None = None
     code: str | None = None  # associated rule, for SARIF notifications
+    kind: str = "note"  # "template" for unrendered templates that were skipped
 
 
 @dataclass

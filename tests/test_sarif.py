@@ -11,7 +11,6 @@ import sys
 from urllib.parse import unquote
 
 import jsonschema
-import pytest
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, Subject
 from readylint.registry import find_rule

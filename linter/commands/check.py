@@ -9,16 +9,18 @@ import click
 from ..config import ConfigError
 
 
-def _render(fmt: str, report, *, colour=False, category=None, include_suppressed=False) -> str:
+def _render(fmt: str, report, *, colour=False, category=None, include_suppressed=False,
+            include_non_failing=False) -> str:
     if fmt == "text":
         from ..reporters import text
         return text.render(report, colour=colour)
     if fmt == "json":
         from ..reporters import json_report
-        return json_report.render(report)
+        return json_report.render(report, include_non_failing=include_non_failing)
     if fmt == "sarif":
         from ..reporters import sarif
-        return sarif.render(report, category=category, include_suppressed=include_suppressed)
+        return sarif.render(report, category=category, include_suppressed=include_suppressed,
+                            include_non_failing=include_non_failing)
     if fmt == "github":
         from ..reporters import github
         return github.render(report)
@@ -39,7 +41,7 @@ def _colour_wanted(stream) -> bool:
 
 def run_check(*, paths, config, fmt, output, sarif_file, json_file, sarif_category, fail_on, exit_zero,
               select, ignore, exclude, baseline, write_baseline, reason, include_suppressed,
-              fail_if_empty) -> int:
+              fail_if_empty, include_non_failing=False) -> int:
     from ..api import RunOptions, run
 
     if fmt == "auto":
@@ -66,15 +68,15 @@ def run_check(*, paths, config, fmt, output, sarif_file, json_file, sarif_catego
             count = write(write_baseline, report.findings, reason.strip())
             click.echo(f"readylint: wrote {count} findings to {write_baseline}", err=True)
             return 2 if report.errors else 0
+        extras = {"category": sarif_category, "include_suppressed": include_suppressed,
+                  "include_non_failing": include_non_failing}
         if sarif_file:
-            _write(sarif_file, _render("sarif", report, category=sarif_category,
-                                       include_suppressed=include_suppressed))
+            _write(sarif_file, _render("sarif", report, **extras))
         if json_file:
-            _write(json_file, _render("json", report))
+            _write(json_file, _render("json", report, **extras))
         target = output
         colour = not target and _colour_wanted(sys.stdout)
-        content = _render(fmt, report, colour=colour, category=sarif_category,
-                          include_suppressed=include_suppressed)
+        content = _render(fmt, report, colour=colour, **extras)
         if target:
             _write(target, content)
         else:

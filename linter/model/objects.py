@@ -107,7 +107,7 @@ class K8sObject:
         key = f"k8s:{self.group}/{self.kind}/{self.namespace}/{self.name}"
         fqn = f"{self.namespace}/{self.api_version}/{self.kind}/{self.name}"
         return Subject(key=key, display=self.ref, fqn=fqn, environment=self.environment,
-                       waivers=tuple(waivers) or self.waivers())
+                       waivers=tuple(waivers) or self.waivers(), location=self.name_at())
 
     def waivers(self, *extra_annotation_paths):
         """Annotation waivers ``ignore.readylint.dev/<CODE>: reason`` on this object (rules.md 0.6)."""

@@ -175,8 +175,8 @@ def _result(finding, index, precision, sources: SourceFiles, related_cap: int) -
 
 
 def _non_failing(report: Report, index) -> list[dict]:
-    """S15 --include-non-failing: PASS and NOT-APPLICABLE outcomes as level-none results (no region:
-    outcomes carry no location)."""
+    """S15 --include-non-failing: PASS and NOT-APPLICABLE outcomes as level-none results, at the
+    subject's own line (an object's metadata.name) when it has one."""
     results = []
     for meta in report.rules:
         for outcome in report.outcomes.get(meta.code, []):
@@ -186,9 +186,16 @@ def _non_failing(report: Report, index) -> list[dict]:
             result = {"ruleId": meta.code, "ruleIndex": index[meta.code], "level": "none",
                       "kind": "pass" if outcome.status == PASS else "notApplicable",
                       "message": {"text": _outcome_message(meta, outcome)}}
+            location = {}
+            if subject.location is not None:
+                at = subject.location
+                location["physicalLocation"] = {
+                    "artifactLocation": {"uri": artifact_uri(at.path), "uriBaseId": SRCROOT},
+                    "region": {"startLine": at.line, "startColumn": at.col}}
             if subject.fqn:
-                result["locations"] = [{"logicalLocations": [{"fullyQualifiedName": subject.fqn,
-                                                              "kind": "object"}]}]
+                location["logicalLocations"] = [{"fullyQualifiedName": subject.fqn, "kind": "object"}]
+            if location:
+                result["locations"] = [location]
             properties = {"subject": subject.key, "environment": subject.environment}
             if outcome.status == NOT_APPLICABLE:
                 properties["naReason"] = outcome.reason
@@ -228,7 +235,7 @@ def _notifications(report: Report, index) -> list[dict]:
         text = (f"{meta.code} {meta.slug}: evidence unavailable for {count} subject{'s' if count != 1 else ''}"
                 f"{': ' + '; '.join(whys) if whys else ''}. The rule status is unknown, not a pass.")
         out.append(_notification(text, "note", meta.code, index))
-    templates = [n for n in report.notes if "template" in n.message]
+    templates = [n for n in report.notes if n.kind == "template"]
     if templates:
         paths = sorted({n.path for n in templates if n.path})
         listed = ", ".join(paths[:MAX_LISTED_PATHS])

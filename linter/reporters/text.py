@@ -47,7 +47,7 @@ def summary(report: Report, paint) -> list[str]:
     out = [paint(head, "bold") + f" in {files}, {objects}."]
     statuses = Counter(report.statuses[m.code] for m in report.rules if not m.code.startswith("RL"))
     out.append("Checklist items: " + ", ".join(f"{statuses[s]} {s}" for s in STATUS_ORDER if statuses[s]) + ".")
-    skipped = [n for n in report.notes if "template" in n.message]
+    skipped = [n for n in report.notes if n.kind == "template"]
     if skipped:
         out.append(paint(f"{len(skipped)} unrendered template file{'s' if len(skipped) != 1 else ''} skipped "
                          "(render charts with helm template to lint them).", "dim"))
