@@ -80,8 +80,9 @@ class K8sObject:
         """How messages name the object: ``Deployment shop/api``."""
         if not self.namespace:
             return f"{self.kind} {self.name}"
-        defaulted = " (no namespace set, so default)" if self.namespace_defaulted else ""
-        return f"{self.kind} {self.namespace}/{self.name}{defaulted}"
+        if self.namespace_defaulted:  # rules.md 0.2: say that the namespace was assumed
+            return f"{self.kind} {self.name} (namespace unset)"
+        return f"{self.kind} {self.namespace}/{self.name}"
 
     @property
     def metadata(self) -> YMap:
