@@ -193,3 +193,38 @@ def test_help_on_every_command():
     for command in (["--help"], ["check", "--help"], ["rules", "--help"], ["explain", "--help"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_exclude_option_and_config_and_list_items(tmp_path, monkeypatch):
+    (tmp_path / "vendor").mkdir()
+    write(tmp_path, "vendor/third.yaml", DEPLOYMENT.format(replicas=1))
+    write(tmp_path, "legacy.yaml", DEPLOYMENT.format(replicas=1))
+    items = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "  - " + line + "\n" if i == 0 else "    " + line + "\n"
+        for i, line in enumerate(DEPLOYMENT.format(replicas=2).splitlines()))
+    write(tmp_path, "list.yaml", items)
+    write(tmp_path, ".readylint.yaml", "exclude: ['vendor/**']\n")
+    result = invoke(tmp_path, monkeypatch, "check", ".", "--select", "HA001", "--exclude", "legacy.yaml",
+                    "--format", "json")
+    found = [(f["location"]["path"], f["location"]["line"]) for f in json.loads(result.output)["findings"]]
+    assert found == [("list.yaml", 10)]
+
+
+def test_unreadable_file_is_one_clear_finding(tmp_path):
+    from readylint.inputs.files import read_text
+
+    (tmp_path / "dir.yaml").mkdir()
+    text, problem = read_text(str(tmp_path / "dir.yaml"), 1024 * 1024)
+    assert text is None and problem.message.startswith("cannot read the file")
+
+
+def test_a_reporter_that_raises_is_an_internal_error_exit_2(tmp_path, monkeypatch):
+    from readylint.reporters import text
+
+    def broken(report, colour=False):
+        raise RuntimeError("reporter bug")
+
+    monkeypatch.setattr(text, "render", broken)
+    make_fixture(tmp_path, "clean")
+    result = invoke(tmp_path, monkeypatch, "check", ".", "--format", "text", "--exit-zero")
+    assert result.exit_code == 2 and "readylint: internal error" in result.output

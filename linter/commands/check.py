@@ -85,3 +85,9 @@ def run_check(*, paths, config, fmt, output, sarif_file, json_file, sarif_catego
     except ConfigError as exc:
         click.echo(f"readylint: error: {exc}", err=True)
         return 2
+    except Exception:  # a bug of ours, not the user's: say so, keep the details, exit 2
+        import traceback
+
+        click.echo("readylint: internal error (please report it with the lines below):\n"
+                   + traceback.format_exc(), err=True)
+        return 2
