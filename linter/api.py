@@ -77,6 +77,26 @@ def _selected(config: Config, options: RunOptions) -> list:
     return chosen
 
 
+def _check_rule_options(config: Config) -> None:
+    """`rules.options.<CODE>.<name>` must name a rule option and keep its default's type."""
+    where = config.path or ".readylint.yaml"
+    for code, values in config.rules.get("options", {}).items():
+        meta = find_rule(code)
+        if meta is None:
+            raise ConfigError(f"{where}: rules.options: unknown rule '{code}'")
+        for name, value in (values or {}).items():
+            if name not in meta.options:
+                known = ", ".join(sorted(meta.options)) or "none"
+                raise ConfigError(f"{where}: rules.options.{code}: unknown option '{name}' (options: {known})")
+            default = meta.options[name]
+            numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if (isinstance(default, bool) and not isinstance(value, bool)) or (
+                    numeric and (isinstance(value, bool) or not isinstance(value, (int, float)))) or (
+                    isinstance(default, str) and not isinstance(value, str)):
+                raise ConfigError(f"{where}: rules.options.{code}.{name}: expected a value like "
+                                  f"{default!r}, got {value!r}")
+
+
 def _input_for(path: str, inputs: list) -> dict | None:
     for entry in inputs:
         pattern = str(entry["path"]).rstrip("/")
@@ -187,6 +207,7 @@ def run(options: RunOptions) -> Report:
     config = load_config(root, os.path.join(cwd, options.config) if options.config else None,
                          start=first if os.path.isdir(first) else os.path.dirname(first))
     selected = _selected(config, options)
+    _check_rule_options(config)
     loader = _Loader(root, config)
     if reading_stdin:
         text, problem = decode(options.stdin_text.encode("utf-8", "surrogateescape")

@@ -228,3 +228,24 @@ def test_a_reporter_that_raises_is_an_internal_error_exit_2(tmp_path, monkeypatc
     make_fixture(tmp_path, "clean")
     result = invoke(tmp_path, monkeypatch, "check", ".", "--format", "text", "--exit-zero")
     assert result.exit_code == 2 and "readylint: internal error" in result.output
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ("HA999: {x: 1}", "rules.options: unknown rule 'HA999'"),
+    ("HA001: {min_replica: 2}", "rules.options.HA001: unknown option 'min_replica' (options: min_replicas)"),
+    ("HA001: {min_replicas: many}", "rules.options.HA001.min_replicas: expected a value like 3, got 'many'"),
+])
+def test_rule_options_are_checked(tmp_path, monkeypatch, options, expected):
+    make_fixture(tmp_path, "clean")
+    write(tmp_path, ".readylint.yaml", f"rules:\n  options:\n    {options}\n")
+    result = invoke(tmp_path, monkeypatch, "check", ".")
+    assert result.exit_code == 2 and expected in result.output
+
+
+def test_rule_option_changes_the_verdict(tmp_path, monkeypatch):
+    write(tmp_path, "deploy.yaml", DEPLOYMENT.format(replicas=2))
+    write(tmp_path, ".readylint.yaml", "rules:\n  options:\n    HA001: {min_replicas: 2}\n")
+    assert invoke(tmp_path, monkeypatch, "check", ".", "--select", "HA001").exit_code == 0
+    write(tmp_path, ".readylint.yaml", "thresholds:\n  min_replicas: 4\n")
+    write(tmp_path, "deploy.yaml", DEPLOYMENT.format(replicas=3))
+    assert invoke(tmp_path, monkeypatch, "check", ".", "--select", "HA001").exit_code == 1
