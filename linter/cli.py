@@ -84,5 +84,25 @@ def explain(rule):
     click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("out_dir", default="docs/rules", required=False, type=click.Path(file_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages are out of date.")
+def docs(out_dir, check_only):
+    """Write the rule pages and their index to OUT_DIR (default: docs/rules)."""
+    from . import docsgen
+
+    if check_only:
+        problems = docsgen.check(out_dir)
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            click.echo(f"{out_dir} is out of date: run `readylint docs` to update", err=True)
+            sys.exit(1)
+        click.echo(f"{out_dir} is up to date")
+        return
+    files = docsgen.write(out_dir)
+    click.echo(f"wrote {len(files) - 1} rule pages and the index to {out_dir}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
