@@ -17,7 +17,6 @@ from .inputs.files import MANIFEST_SUFFIXES, decode, find_root, list_files, read
 from .inputs.yaml_docs import YMap, YSeq, load_stream
 from .model.index import RepoIndex
 from .model.objects import K8sObject
-from .model.workloads import POD_TEMPLATE_PATHS
 from .registry import all_rules, find_rule, resolve_selector
 from .report import Note, Report, exit_code, rule_status
 from .runner import run_rule

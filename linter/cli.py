@@ -1,7 +1,6 @@
 """Command line: argument parsing and dispatch only; the work lives in api and the reporters."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .findings import EVIDENCE_UNAVAILABLE, FAIL, LEVEL_RANK, NOT_APPLICABLE, NOT_RELEVANT, PASS, WAIVED
+from .findings import EVIDENCE_UNAVAILABLE, LEVEL_RANK, NOT_APPLICABLE, PASS, WAIVED
 
 # Rule statuses as reports name them; "unknown" is evidence-unavailable and never looks like a pass.
 STATUS_FAIL, STATUS_PASS, STATUS_UNKNOWN, STATUS_WAIVED, STATUS_NOT_RELEVANT = (
@@ -76,5 +76,3 @@ def exit_code(findings, fail_on: str, exit_zero: bool, errors) -> int:
     threshold = LEVEL_RANK[fail_on]
     return 1 if any(LEVEL_RANK[f.level] >= threshold for f in findings if f.suppressed_by is None) else 0
 
-
-__all__ = ["Report", "Note", "rule_status", "exit_code", "FAIL", "NOT_RELEVANT"]

@@ -149,12 +149,13 @@ def _events(text: str):
 class _Builder:
     """Builds containers from events; one instance per stream."""
 
-    def __init__(self, stream: YamlStream):
+    def __init__(self, stream: YamlStream, text: str):
         self.stream = stream
         self.anchors: dict[str, object] = {}
+        self._text = text  # for placeholder detection: marks index into it
+        self._lines = text.split("\n")
 
     def build(self, events) -> None:
-        stream = self.stream
         stack: list = []  # open containers
         pending: list = []  # per open mapping: None (expecting a key) or (key, kpos)
         placeholders: list = []  # per open mapping: its text is `{{ … }}`
@@ -219,8 +220,6 @@ class _Builder:
                 self._attach(stack, pending, value, (mark.line + 1, mark.column + 1, ev.end_mark), False)
 
     # -- helpers ---------------------------------------------------------------------------------------
-
-    _text = ""
 
     def _is_placeholder(self, ev) -> bool:
         """A flow mapping written `{{ … }}` is a Go-template action, not data."""
@@ -302,9 +301,7 @@ def load_stream(text: str) -> YamlStream:
             if attempt == text:
                 break
             stream = YamlStream()
-        builder = _Builder(stream)
-        builder._text = attempt
-        builder._lines = attempt.split("\n")
+        builder = _Builder(stream, attempt)
         try:
             builder.build(_events(attempt))
             break
