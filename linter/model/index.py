@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cached_property
 
+from .netpol import policies_selecting
 from .objects import K8sObject, dig, mapping
 from .selectors import label_selector_matches, service_selector_matches
 from .workloads import POD_TEMPLATE_PATHS, WORKLOAD_GROUPS, Workload
@@ -116,8 +117,9 @@ class RepoIndex:
     def pdbs_selecting(self, wl: Workload) -> list[K8sObject]:
         return self.selecting(wl, ("PodDisruptionBudget",), ("spec", "selector"))
 
-    def network_policies_selecting(self, wl: Workload) -> list[K8sObject]:
-        return self.selecting(wl, ("NetworkPolicy",), ("spec", "podSelector"))
+    def network_policies_selecting(self, wl: Workload) -> list:
+        """Kubernetes, Cilium and cluster-wide Cilium policies that select the pods (model/netpol.py)."""
+        return policies_selecting(self, wl.namespace, wl.labels)
 
     def is_serving(self, wl: Workload) -> bool:
         return wl.long_running and bool(self.services_selecting(wl))

@@ -45,7 +45,7 @@ spec:
 """
 from readylint.findings import NOT_RELEVANT, Related
 from readylint.model.netpol import EGRESS, INGRESS, NETPOL_KINDS, as_policy, isolated, pod_label_sets
-from readylint.model.netpol import policies_selecting, selects
+from readylint.model.netpol import selects
 from readylint.model.objects import key_path
 from readylint.registry import rule
 
@@ -59,7 +59,7 @@ def _related(policy, why):
 def judge(index, wl, opts):
     subject, labels_path = wl.subject(), wl.template_meta_path + ("labels",)
     at, path = wl.at(*labels_path), key_path(*labels_path)
-    policies = policies_selecting(index, wl.namespace, wl.labels)
+    policies = index.network_policies_selecting(wl)
     if not policies:
         nearest = next(iter(index.in_namespace(wl.namespace, *NETPOL_KINDS)), None)
         related = (Related(nearest.name_at(), f"{nearest.ref} does not select these pods"),) if nearest else ()
