@@ -226,7 +226,8 @@ def run(options: RunOptions) -> Report:
                 loader.load_file(path)
     settings = {"exclude_namespaces": config.exclude_namespaces,
                 "exclude_helm_hooks": config.exclude_helm_hooks,
-                "project": config.section("project"), "platform": config.section("platform")}
+                "project": config.section("project"), "platform": config.section("platform"),
+                "max_file_bytes": loader.max_bytes, "config": config}
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
@@ -234,6 +235,8 @@ def run(options: RunOptions) -> Report:
     errors = [r.error for r in runs if r.error]
     findings = [f for r in runs for f in r.findings]
     selected_codes = {m.code for m in selected}
+    for path, message, line, col in index.repo.problems:  # files the rules read beyond the manifests
+        loader.rl001(path, message, line, col)
     findings += [f for f in loader.findings if f.code in selected_codes]
 
     suppressor = Suppressor({r.meta.code for r in runs if not r.error} | {"RL001"}, options.today)

@@ -6,6 +6,7 @@ from functools import cached_property
 
 from .netpol import policies_selecting
 from .objects import K8sObject, dig, mapping
+from .repository import RepositoryFiles
 from .selectors import label_selector_matches, service_selector_matches
 from .workloads import POD_TEMPLATE_PATHS, WORKLOAD_GROUPS, Workload
 
@@ -33,6 +34,8 @@ class RepoIndex:
         excluded = self.settings.get("exclude_namespaces", ())
         self.excluded_namespaces = frozenset(DEFAULT_EXCLUDED_NAMESPACES) | frozenset(excluded)
         self.exclude_helm_hooks = self.settings.get("exclude_helm_hooks", True)
+        self.repo = RepositoryFiles(root, self.files, self.settings.get("max_file_bytes", 64 * 1024 * 1024))
+        self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path (workflows, configs)
 
     # -- plain lookups -----------------------------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""Repository files for the rules whose evidence is not a Kubernetes object (docs, CI, reports).
+
+One reader per run: files are read at most once, decoding problems become one RL001 finding at the
+file, and repository-level findings share one anchor (rules.md 0.7: README.md, else Chart.yaml, else
+.readylint.yaml).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from ..findings import Location, Subject
+from ..inputs.files import read_text
+
+REPO_SUBJECT_KEY = "repo:."
+ANCHOR_CANDIDATES = ("README.md", "readme.md", "README.rst", "README.adoc", "README", "Chart.yaml",
+                     ".readylint.yaml")
+
+
+class RepositoryFiles:
+    """Case-insensitive globbing and cached, size-limited reading of the files the run listed."""
+
+    def __init__(self, root: str, files, max_bytes: int = 64 * 1024 * 1024):
+        self.root = root
+        self.files = list(files)
+        self.max_bytes = max_bytes
+        self._texts: dict[str, str | None] = {}
+        self.problems: list[tuple[str, str, int, int]] = []  # (path, message, line, col) for RL001
+        self._lower = {path.lower(): path for path in self.files}
+
+    def exists(self, path: str) -> bool:
+        return path.lower() in self._lower
+
+    def actual(self, path: str) -> str | None:
+        """The listed path that equals ``path`` ignoring case, or None."""
+        return self._lower.get(path.lower())
+
+    def glob(self, *patterns: str) -> list[str]:
+        """Listed files matching any glob (case-insensitive; ``**/`` also matches the top level)."""
+        regexes = [_glob_regex(p) for p in patterns]
+        return [path for path in self.files if any(r.match(path) for r in regexes)]
+
+    def text(self, path: str) -> str | None:
+        """The file's text, or None when it cannot be read (an RL001 problem is recorded once)."""
+        if path in self._texts:
+            return self._texts[path]
+        text, problem = read_text(os.path.join(self.root, path), self.max_bytes)
+        if problem is not None:
+            self.problems.append((path, f"{path} cannot be read: {problem.message}.", problem.line,
+                                  problem.col))
+        self._texts[path] = text
+        return text
+
+    def problem(self, path: str, message: str, line: int = 1, col: int = 1) -> None:
+        """Record that a file a rule needs is malformed (reported as RL001, once per position)."""
+        entry = (path, message, line, col)
+        if entry not in self.problems:
+            self.problems.append(entry)
+
+    def anchor(self) -> Location:
+        """Where repository-level absence is reported: README, else Chart.yaml, else .readylint.yaml."""
+        for name in ANCHOR_CANDIDATES:
+            found = self.actual(name)
+            if found:
+                return Location(found, 1, 1)
+        readmes = sorted((p for p in self.files if os.path.basename(p).lower().startswith("readme")),
+                         key=lambda p: (p.count("/"), p))
+        if readmes:
+            return Location(readmes[0], 1, 1)
+        return Location(self.files[0] if self.files else "README.md", 1, 1)
+
+    def subject(self, key_suffix: str = "", display: str = "the repository") -> Subject:
+        """The repository (or one named part of it) as a rule subject."""
+        key = REPO_SUBJECT_KEY + (f"/{key_suffix}" if key_suffix else "")
+        return Subject(key=key, display=display, location=self.anchor())
+
+
+def _glob_regex(pattern: str):
+    """fnmatch with ``**`` spanning folders, case-insensitive."""
+    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    parts = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            parts.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            parts.append("[^/]")
+            i += 1
+        else:
+            parts.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(parts) + r"\Z", re.IGNORECASE)
+
