@@ -44,21 +44,17 @@ def main():
 @click.option("--baseline", metavar="FILE", help="Waive findings whose fingerprint is in FILE.")
 @click.option("--write-baseline", metavar="FILE", help="Write every current finding to FILE as a baseline.")
 @click.option("--reason", metavar="TEXT", help="Reason recorded with --write-baseline.")
-@click.option("--sarif-include-suppressed", is_flag=True, help="Add waived findings to SARIF with suppressions.")
+@click.option("--sarif-include-suppressed", "include_suppressed", is_flag=True, help="Add waived findings to SARIF with suppressions.")
 @click.option("--include-non-failing", is_flag=True, help="Add PASS and NOT-APPLICABLE outcomes to SARIF and JSON.")
 @click.option("--fail-if-empty", is_flag=True, help="Exit 2 when nothing was linted.")
-def check(paths, config, fmt, output, sarif_file, json_file, sarif_category, fail_on, exit_zero, select,
-          ignore, exclude, baseline, write_baseline, reason, sarif_include_suppressed, include_non_failing,
-          fail_if_empty):
+def check(paths, **opts):
     """Lint PATHS (default: the current folder; - reads standard input)."""
     from .commands.check import run_check
 
-    code = run_check(paths=list(paths) or ["."], config=config, fmt=fmt, output=output, sarif_file=sarif_file,
-                     json_file=json_file, sarif_category=sarif_category, fail_on=fail_on, exit_zero=exit_zero,
-                     select=_split(select), ignore=_split(ignore), exclude=list(exclude), baseline=baseline,
-                     write_baseline=write_baseline, reason=reason,
-                     include_suppressed=sarif_include_suppressed, fail_if_empty=fail_if_empty,
-                     include_non_failing=include_non_failing)
+    opts["select"] = _split(opts["select"])
+    opts["ignore"] = _split(opts["ignore"])
+    opts["exclude"] = list(opts["exclude"])
+    code = run_check(paths=list(paths) or ["."], **opts)
     sys.exit(code)
 
 

@@ -39,9 +39,14 @@ def _colour_wanted(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def run_check(*, paths, config, fmt, output, sarif_file, json_file, sarif_category, fail_on, exit_zero,
-              select, ignore, exclude, baseline, write_baseline, reason, include_suppressed,
-              fail_if_empty, include_non_failing=False) -> int:
+def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, json_file=None,
+              sarif_category=None, fail_on=None, exit_zero=False, select=(), ignore=(), exclude=(),
+              baseline=None, write_baseline=None, reason=None, include_suppressed=False,
+              fail_if_empty=False, include_non_failing=False, **more) -> int:
+    """Run once and write every requested output. ``more`` holds the options that map one to one onto
+    RunOptions fields (each feature adds its field there and its click option in cli.py)."""
+    from dataclasses import fields
+
     from ..api import RunOptions, run
 
     if fmt == "auto":
@@ -53,8 +58,13 @@ def run_check(*, paths, config, fmt, output, sarif_file, json_file, sarif_catego
     stdin_text = None
     if paths == ["-"]:
         stdin_text = sys.stdin.buffer.read()
-    options = RunOptions(paths=paths, config=config, select=select, ignore=ignore, excludes=exclude,
-                         baseline=baseline, fail_on=fail_on, exit_zero=exit_zero, stdin_text=stdin_text)
+    passed_on = {f.name for f in fields(RunOptions)}
+    unknown = sorted(set(more) - passed_on)
+    if unknown:
+        raise TypeError(f"run_check: options without a RunOptions field: {unknown}")
+    options = RunOptions(paths=paths, config=config, select=list(select), ignore=list(ignore),
+                         excludes=list(exclude), baseline=baseline, fail_on=fail_on, exit_zero=exit_zero,
+                         stdin_text=stdin_text, **more)
     try:
         report = run(options)
         if fail_if_empty and report.files_read == 0:
