@@ -14,7 +14,10 @@ from . import __version__
 from .config import Config, ConfigError, load_config
 from .findings import Finding, Location
 from .inputs.files import MANIFEST_SUFFIXES, decode, find_root, list_files, read_text
+from .helm.stage import HelmStage
 from .inputs.yaml_docs import YMap, YSeq, load_stream
+from .merge import merge
+from .model.docs import suppression_texts
 from .model.index import RepoIndex
 from .model.objects import K8sObject
 from .registry import all_rules, find_rule, resolve_selector
@@ -40,6 +43,16 @@ class RunOptions:
     today: _dt.date | None = None
     cwd: str | None = None
     root: str | None = None  # force the repository root (tests); default: found from the first path
+    changed_since: str | None = None  # git REF: human-facing outputs keep findings in files changed since
+    progress: object = None  # callable(done, total) while files load (a terminal indicator), or None
+    github_settings: str | None = None  # --github-settings FILE; default .readylint/github-settings.json at ROOT
+    helm_chart: str | None = None  # --helm-chart DIR: render this chart (with the options below)
+    values: list = field(default_factory=list)  # --values FILE for --helm-chart or a chart folder path
+    set_values: list = field(default_factory=list)  # --set key=value
+    release: str | None = None
+    namespace: str | None = None
+    helm_bin: str | None = None
+    no_render: bool = False  # never run helm or kustomize
 
 
 @dataclass
@@ -128,7 +141,7 @@ class _Loader:
                                      location=Location(path, line, col), subject=f"file:{path}",
                                      key_path=f"line-{line}"))
 
-    def load_file(self, path: str, text: str | None = None) -> None:
+    def load_file(self, path: str, text: str | None = None, entry: dict | None = None) -> None:
         if text is None:
             text, problem = read_text(os.path.join(self.root, path), self.max_bytes)
             if problem is not None:
@@ -151,7 +164,7 @@ class _Loader:
             self.texts[path] = text
         for issue in stream.issues:
             self.rl001(path, f"invalid YAML in {path}: {issue.message}.", issue.line, issue.col)
-        entry = _input_for(path, self.inputs) if self.inputs else None
+        entry = entry or (_input_for(path, self.inputs) if self.inputs else None)
         is_manifest = entry is not None or not self.inputs
         for doc in stream.documents:
             self._add_document(path, doc, entry, is_manifest)
@@ -207,6 +220,15 @@ def run(options: RunOptions) -> Report:
                          start=first if os.path.isdir(first) else os.path.dirname(first))
     selected = _selected(config, options)
     _check_rule_options(config)
+    snapshot_path = os.path.join(cwd, options.github_settings) if options.github_settings else None
+    if snapshot_path and not os.path.isfile(snapshot_path):  # named explicitly, so it must exist (C3)
+        raise ConfigError(f"{options.github_settings}: GitHub settings snapshot not found (write one with "
+                          "`readylint snapshot github OWNER/REPO`)")
+    changed = None
+    if options.changed_since:  # asked before linting, so an unknown REF stops the run at once
+        from .changes import changed_since
+
+        changed = changed_since(root, options.changed_since)
     loader = _Loader(root, config)
     if reading_stdin:
         text, problem = decode(options.stdin_text.encode("utf-8", "surrogateescape")
@@ -221,28 +243,44 @@ def run(options: RunOptions) -> Report:
         rel_paths = [os.path.relpath(os.path.realpath(os.path.join(cwd, p)), root).replace(os.sep, "/")
                      for p in paths]
         files = list_files(root, rel_paths, config.exclude_paths + list(options.excludes))
-        for path in files:
+        for number, path in enumerate(files, 1):
             if path.endswith(MANIFEST_SUFFIXES):
                 loader.load_file(path)
+            if options.progress is not None:
+                options.progress(number, len(files))
+    helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
+    helm.render_into(loader, helm.plan(loader.objects, [] if reading_stdin else rel_paths))
     settings = {"exclude_namespaces": config.exclude_namespaces,
                 "exclude_helm_hooks": config.exclude_helm_hooks,
                 "project": config.section("project"), "platform": config.section("platform"),
-                "max_file_bytes": loader.max_bytes, "config": config}
+                "max_file_bytes": loader.max_bytes, "config": config,
+                "today": options.today or _dt.date.today(),
+                "github_settings": snapshot_path, "github_settings_shown": options.github_settings}  # freshness rules age documents against it
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
     runs = [run_rule(meta, index, config) for meta in selected if not meta.code.startswith("RL")]
+    for r in runs:
+        r.outcomes += helm.unavailable(r.meta)
     errors = [r.error for r in runs if r.error]
     findings = [f for r in runs for f in r.findings]
     selected_codes = {m.code for m in selected}
+    github = vars(index).get("github_settings")  # set only when a settings rule read the snapshot
+    if github is not None and github.note:
+        loader.notes.append(Note(github.note, github.path))
     for path, message, line, col in index.repo.problems:  # files the rules read beyond the manifests
         loader.rl001(path, message, line, col)
     findings += [f for f in loader.findings if f.code in selected_codes]
+    # rendered Helm output: findings, waivers and comments move to the templates that caused them
+    source_map = helm.mapper(loader.objects, lambda path: (_input_for(path, loader.inputs) or {}).get("chart"))
+    findings = helm.remap(findings)
 
     suppressor = Suppressor({r.meta.code for r in runs if not r.error} | {"RL001"}, options.today)
     for subject_key, code, reason, location in _waivers_of_all_objects(index):
-        suppressor.add_annotation(subject_key, code, reason, location)
-    for path, text in loader.texts.items():
+        suppressor.add_annotation(subject_key, code, reason, source_map.primary(location))
+    for path, text in {**loader.texts, **source_map.template_texts()}.items():
+        suppressor.add_inline_comments(path, text)
+    for path, text in suppression_texts(index):  # `<!-- readylint: ignore[...] -->` in the docs rules read
         suppressor.add_inline_comments(path, text)
     suppressor.add_config_ignores(config.ignores, config.path, config.positions)
     if options.baseline:
@@ -258,9 +296,10 @@ def run(options: RunOptions) -> Report:
     findings = suppressor.apply(findings)
     extra = [f for f in suppressor.problems + suppressor.unused() if f.code in selected_codes]
     findings += suppressor.apply(extra)
+    findings = merge(findings)
     findings.sort(key=Finding.sort_key)
 
-    outcomes = {r.meta.code: r.outcomes for r in runs}
+    outcomes = helm.remap_outcomes({r.meta.code: r.outcomes for r in runs})
     statuses = {}
     for meta in selected:
         own = [f for f in findings if f.code == meta.code]
@@ -269,5 +308,9 @@ def run(options: RunOptions) -> Report:
     report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
                     outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
                     errors=errors, files_read=len(files), objects=len(index.objects))
-    report.exit_code = exit_code(findings, fail_on, options.exit_zero, errors)
+    if changed is not None:  # pull-request mode: SARIF keeps everything, the exit code follows what is shown
+        report.changed_files = changed.paths
+        report.changed_since = options.changed_since if changed.paths is not None else None
+        report.warnings += [changed.warning] if changed.warning else []
+    report.exit_code = exit_code([f for f in findings if report.in_scope(f)], fail_on, options.exit_zero, errors)
     return report

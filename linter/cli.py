@@ -7,7 +7,7 @@ import click
 
 from . import __version__
 
-FORMATS = ("auto", "text", "json", "sarif", "github")
+FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "html")
 FAIL_ON = ("note", "warning", "error", "never")
 
 
@@ -34,6 +34,7 @@ def main():
 @click.option("--output", "-o", metavar="FILE", help="Write the --format output to FILE instead of stdout.")
 @click.option("--sarif-file", metavar="FILE", help="Also write SARIF 2.1.0 to FILE.")
 @click.option("--json-file", metavar="FILE", help="Also write the JSON report to FILE.")
+@click.option("--markdown-file", metavar="FILE", help="Also append the Markdown readiness report to FILE.")
 @click.option("--sarif-category", metavar="NAME", help="SARIF automationDetails.id becomes readylint/NAME/.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest level that fails the run (default: error).")
@@ -47,6 +48,19 @@ def main():
 @click.option("--sarif-include-suppressed", "include_suppressed", is_flag=True, help="Add waived findings to SARIF with suppressions.")
 @click.option("--include-non-failing", is_flag=True, help="Add PASS and NOT-APPLICABLE outcomes to SARIF and JSON.")
 @click.option("--fail-if-empty", is_flag=True, help="Exit 2 when nothing was linted.")
+@click.option("--github-settings", metavar="FILE",
+              help="GitHub settings snapshot (default: .readylint/github-settings.json at the root).")
+@click.option("--changed-since", metavar="REF",
+              help="Show only findings in files changed since git REF (SARIF keeps all).")
+@click.option("--github-output", is_flag=True,
+              help="Append findings-count, sarif-file and exit-code to $GITHUB_OUTPUT.")
+@click.option("--helm-chart", metavar="DIR", help="Render this chart with helm template and lint the output.")
+@click.option("--values", multiple=True, metavar="FILE", help="Values file for the rendered chart (repeatable).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="Value for the rendered chart (repeatable).")
+@click.option("--release", metavar="NAME", help="Release name for the rendered chart (default: the chart name).")
+@click.option("--namespace", metavar="NS", help="Namespace for the rendered chart (default: default).")
+@click.option("--helm-bin", metavar="PATH", help="helm executable (default: helm on PATH).")
+@click.option("--no-render", is_flag=True, help="Never run helm or kustomize; lint committed files only.")
 def check(paths, **opts):
     """Lint PATHS (default: the current folder; - reads standard input)."""
     from .commands.check import run_check
@@ -56,6 +70,43 @@ def check(paths, **opts):
     opts["exclude"] = list(opts["exclude"])
     code = run_check(paths=list(paths) or ["."], **opts)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config", metavar="FILE", help="Configuration file (default: .readylint.yaml at the root).")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "html")), default="markdown", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--github-settings", metavar="FILE",
+              help="GitHub settings snapshot (default: .readylint/github-settings.json).")
+@click.option("--changed-since", metavar="REF", help="List only findings in files changed since git REF.")
+def report(paths, **opts):
+    """Write the readiness report of PATHS: the checklist item by item (exit 0 unless an error occurs)."""
+    from .commands.check import run_check
+
+    code = run_check(paths=list(paths) or ["."], exit_zero=True, **opts)
+    sys.exit(code)
+
+
+@main.group()
+def snapshot():
+    """Record settings that live outside the repository (the only commands that use the network)."""
+
+
+@snapshot.command("github")
+@click.argument("repo", metavar="OWNER/REPO")
+@click.option("--branch", "branches", multiple=True, metavar="NAME",
+              help="Also record this branch (repeatable); the default branch and github.branches globs always are.")
+@click.option("--out", "--output", "out", metavar="FILE",
+              help="Where to write (default: .readylint/github-settings.json at the repository root).")
+@click.option("--api-url", metavar="URL", help="REST API URL for GitHub Enterprise Server (default: $GITHUB_API_URL "
+                                               "or https://api.github.com).")
+@click.option("--config", "config", metavar="FILE", help="Configuration file (default: .readylint.yaml at the root).")
+def snapshot_github(repo, branches, out, api_url, config):
+    """Write the GitHub settings snapshot of OWNER/REPO for CD005 and CD006 (token from GITHUB_TOKEN)."""
+    from .github.command import run_snapshot
+
+    sys.exit(run_snapshot(repo, branches, out, api_url, config))
 
 
 @main.command("rules")

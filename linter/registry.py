@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +24,10 @@ SECURITY_CODES = frozenset({"SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "S
                             "CD005", "CD006", "COMP004", "COMP005", "TEST005"})
 EVIDENCE_TAGS = {"M": "kubernetes", "A": "kubernetes", "R": "docs", "C": "ci", "T": "ci", "G": "docs",
                  "S": "github-settings"}
+
+
+CUSTOM_SECTION = "X"  # custom rules from configuration (linter/custom_rules.py): family X, section "Custom"
+_CUSTOM: ContextVar[tuple] = ContextVar("readylint_custom_rules", default=())
 
 
 class CatalogueError(Exception):
@@ -46,6 +52,7 @@ class RuleMeta:
     text: str = ""
     doc: dict = field(default_factory=dict)
     check: object = None
+    uri: str | None = None  # custom rules: their own help page (None: none, "" is never written)
 
     @property
     def family(self) -> str:
@@ -56,7 +63,13 @@ class RuleMeta:
         return self.code in SECURITY_CODES
 
     @property
+    def is_custom(self) -> bool:
+        return self.section == CUSTOM_SECTION
+
+    @property
     def help_uri(self) -> str:
+        if self.is_custom:
+            return self.uri or ""
         return f"https://readylint.dev/rules/{self.code}-{self.slug}/"
 
     def markdown(self) -> str:
@@ -131,8 +144,31 @@ TOOL_RULE_TEXT = {
 }
 
 
-@lru_cache(maxsize=1)
+@contextmanager
+def custom_catalogue(metas):
+    """Let a run's custom rules join the catalogue (lookups, selectors, suppressions) while it lasts.
+
+    The shipped catalogue and its checklist contract stay as they are; outside the block nothing changed.
+    """
+    token = _CUSTOM.set(tuple(metas))
+    try:
+        yield
+    finally:
+        _CUSTOM.reset(token)
+
+
 def all_rules() -> tuple[RuleMeta, ...]:
+    """The shipped rules, then the custom rules of the current run (if any) before RL001–RL003."""
+    custom = _CUSTOM.get()
+    shipped = builtin_rules()
+    if not custom:
+        return shipped
+    return tuple(m for m in shipped if not m.code.startswith("RL")) + custom + tuple(
+        m for m in shipped if m.code.startswith("RL"))
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> tuple[RuleMeta, ...]:
     """Every rule in checklist order, then RL001–RL003; checks the catalogue on the way."""
     import readylint.rules as package
     from dataclasses import replace

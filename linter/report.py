@@ -34,18 +34,25 @@ class Report:
     objects: int = 0
     exit_code: int = 0
     changed_files: set | None = None  # --changed-since filter for human-facing outputs
+    changed_since: str | None = None  # the REF, when the filter applies
+    warnings: list = field(default_factory=list)  # one line each on stderr (e.g. a shallow clone)
 
     @property
     def active(self) -> list:
         """Unsuppressed findings."""
         return [f for f in self.findings if f.suppressed_by is None]
 
+    def in_scope(self, finding) -> bool:
+        """Whether --changed-since keeps the finding (primary or related file changed; see changes.py)."""
+        if self.changed_files is None:
+            return True
+        from .changes import in_scope
+        return in_scope(finding, self.changed_files, self.rules)
+
     @property
     def shown(self) -> list:
-        """Unsuppressed findings in scope of --changed-since (text, annotations, summary)."""
-        if self.changed_files is None:
-            return self.active
-        return [f for f in self.active if f.location.path in self.changed_files]
+        """Unsuppressed findings in scope of --changed-since (text, JSON, annotations, summary)."""
+        return [f for f in self.active if self.in_scope(f)]
 
     def counts(self) -> dict:
         counts = {"error": 0, "warning": 0, "note": 0}

@@ -165,9 +165,12 @@ class Suppressor:
             for waiver in self._by_subject.get(finding.subject, ()):
                 if finding.code in waiver.codes:
                     return waiver
-            for waiver in self._by_file_line.get((finding.location.path, finding.location.line), ()):
-                if finding.code in waiver.codes:
-                    return waiver
+            inline = [waiver for where in _inline_targets(finding) for waiver in self._by_file_line.get(where, ())
+                      if finding.code in waiver.codes]
+            for waiver in inline[1:]:  # the template's comment and its rendered copy are one waiver
+                waiver.used = True
+            if inline:
+                return inline[0]
         for waiver in self.waivers:
             if waiver.kind == "config" and finding.code in waiver.codes and _config_matches(waiver.match, finding):
                 return waiver
@@ -198,9 +201,19 @@ def _all_codes():
     return all_rules()
 
 
+def _inline_targets(finding: Finding) -> list[tuple[str, int]]:
+    """The finding's line and, for Helm findings, the rendered line it came from (rules.md 0.6)."""
+    targets = [(finding.location.path, finding.location.line)]
+    rendered = finding.properties.get("renderedLocation") or {}
+    if "path" in rendered:
+        targets.append((rendered["path"], rendered["line"]))
+    return targets
+
+
 def _config_matches(match: dict, finding: Finding) -> bool:
     paths = match.get("paths") or []
-    if paths and not any(fnmatch.fnmatchcase(finding.location.path, glob) for glob in paths):
+    where = [path for path, _ in _inline_targets(finding)]
+    if paths and not any(fnmatch.fnmatchcase(path, glob) for glob in paths for path in where):
         return False
     objects = match.get("objects") or []
     if objects:

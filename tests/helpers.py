@@ -1,13 +1,17 @@
 """Running readylint on a fixture tree and normalising findings for snapshot comparison."""
 from __future__ import annotations
 
+import datetime
 import pathlib
 
 from readylint.api import RunOptions, run
 
+FIXTURE_TODAY = datetime.date(2026, 11, 29)  # date-dependent rules judge fixtures on a fixed day
+
 
 def lint(root: pathlib.Path, select=None, **extra):
     """Run readylint with ``root`` as the repository root (fixtures are not git repositories)."""
+    extra.setdefault("today", FIXTURE_TODAY)
     return run(RunOptions(paths=["."], cwd=str(root), root=str(root), select=list(select or []), **extra))
 
 

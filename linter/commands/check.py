@@ -24,6 +24,12 @@ def _render(fmt: str, report, *, colour=False, category=None, include_suppressed
     if fmt == "github":
         from ..reporters import github
         return github.render(report)
+    if fmt == "markdown":
+        from ..reporters import markdown
+        return markdown.render(report, category=category)
+    if fmt == "html":
+        from ..reporters import html
+        return html.render(report, category=category)
     raise ConfigError(f"--format: unknown format '{fmt}'")
 
 
@@ -35,6 +41,37 @@ def _write(path: str, content: str) -> None:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+def _append(path: str, content: str) -> None:
+    """--markdown-file appends: several steps may share one job summary (integrations.md J1)."""
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(content)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _github_output(report, sarif_file) -> None:
+    """--github-output: `name=value` lines for later steps; a value with a newline uses the delimiter form."""
+    import uuid
+
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        click.echo("readylint: warning: --github-output: GITHUB_OUTPUT is not set (outside GitHub Actions); "
+                   "no outputs written", err=True)
+        return
+    values = {"findings-count": str(len(report.shown)), "exit-code": str(report.exit_code)}
+    if sarif_file:
+        values["sarif-file"] = sarif_file
+    lines = []
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    _append(target, "".join(lines))
+
+
 def _colour_wanted(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
@@ -42,7 +79,8 @@ def _colour_wanted(stream) -> bool:
 def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, json_file=None,
               sarif_category=None, fail_on=None, exit_zero=False, select=(), ignore=(), exclude=(),
               baseline=None, write_baseline=None, reason=None, include_suppressed=False,
-              fail_if_empty=False, include_non_failing=False, **more) -> int:
+              fail_if_empty=False, include_non_failing=False, markdown_file=None, github_output=False,
+              **more) -> int:
     """Run once and write every requested output. ``more`` holds the options that map one to one onto
     RunOptions fields (each feature adds its field there and its click option in cli.py)."""
     from dataclasses import fields
@@ -62,11 +100,20 @@ def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, j
     unknown = sorted(set(more) - passed_on)
     if unknown:
         raise TypeError(f"run_check: options without a RunOptions field: {unknown}")
+    from ..progress import for_stderr
+
+    progress = for_stderr()
     options = RunOptions(paths=paths, config=config, select=list(select), ignore=list(ignore),
                          excludes=list(exclude), baseline=baseline, fail_on=fail_on, exit_zero=exit_zero,
-                         stdin_text=stdin_text, **more)
+                         stdin_text=stdin_text, progress=progress, **more)
     try:
-        report = run(options)
+        try:
+            report = run(options)
+        finally:
+            if progress is not None:
+                progress.close()
+        for warning in report.warnings:
+            click.echo(f"readylint: warning: {warning}", err=True)
         if fail_if_empty and report.files_read == 0:
             raise ConfigError("nothing to lint: no file matched (--fail-if-empty)")
         if report.files_read == 0:
@@ -84,6 +131,8 @@ def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, j
             _write(sarif_file, _render("sarif", report, **extras))
         if json_file:
             _write(json_file, _render("json", report, **extras))
+        if markdown_file:
+            _append(markdown_file, _render("markdown", report, **extras))
         target = output
         colour = not target and _colour_wanted(sys.stdout)
         content = _render(fmt, report, colour=colour, **extras)
@@ -91,6 +140,8 @@ def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, j
             _write(target, content)
         else:
             click.echo(content, nl=False)
+        if github_output:
+            _github_output(report, sarif_file)
         return report.exit_code
     except ConfigError as exc:
         click.echo(f"readylint: error: {exc}", err=True)

@@ -57,6 +57,13 @@ class RepoIndex:
         """Global exclusions of rules.md 0.3 that apply to every workload-scoped rule."""
         return obj.namespace in self.excluded_namespaces
 
+    @cached_property
+    def github_settings(self):
+        """The GitHub settings snapshot or why it is unavailable (model/github_settings.py), read on first use."""
+        from .github_settings import load_snapshot
+
+        return load_snapshot(self)
+
     # -- workloads ---------------------------------------------------------------------------------------
 
     @cached_property

@@ -19,7 +19,7 @@ def render(report: Report, include_non_failing: bool = False) -> str:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "readylint", "version": report.version},
         "rules": [_rule(report, meta) for meta in report.rules],
-        "findings": [_finding(f) for f in report.findings],
+        "findings": [_finding(f) for f in report.findings if report.in_scope(f)],  # --changed-since
         "notes": [{"message": n.message, "path": n.path, "code": n.code} for n in report.notes],
         "errors": [str(e).splitlines()[0].rstrip(":") if e else "internal error" for e in report.errors],
         "summary": _summary(report),
@@ -80,7 +80,7 @@ def _outcomes(report: Report) -> list[dict]:
 
 def _summary(report: Report) -> dict:
     levels = {"error": 0, "warning": 0, "note": 0}
-    for finding in report.active:
+    for finding in report.shown:
         levels[finding.level] = levels.get(finding.level, 0) + 1
     statuses = {s: 0 for s in STATUS_ORDER}
     for meta in report.rules:

@@ -1,0 +1,1 @@
+"""GitHub: the online snapshot writer (`readylint snapshot github`)."""

@@ -1,0 +1,189 @@
+"""Run `helm template` (or kustomize) on a chart of the repository, offline and with a time limit.
+
+This is the only place readylint executes a tool on the scanned repository, and only on charts the
+user pointed at (a chart folder given as a path, `--helm-chart`, `inputs.charts`, or the Helm or
+kustomize source of an Argo CD Application in the repository). Nothing is fetched: dependencies
+that are not vendored in `charts/` (or local `file://` charts) are reported instead, and Helm's
+cache, config and plugin folders point into an empty temporary folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+from ..findings import Location
+from .sources import ChartIndex, join
+
+DEFAULT_TIMEOUT_SECONDS = 60
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+REMOTE = re.compile(r"^\s*-?\s*(?:https?://|git@|github\.com/|ssh://)|\?ref=|//[^/]*\.git", re.M)
+
+
+@dataclass
+class RenderJob:
+    """One render: which chart or kustomization, with which values, and on whose behalf."""
+
+    label: str  # "Application argocd/shop-prod", "release checkout of charts/shop"
+    kind: str  # "helm" or "kustomize"
+    chart_dir: str  # repo-relative folder
+    anchor: Location  # where findings without a template go (the Application, Chart.yaml line 1)
+    release: str = "release"
+    namespace: str = "default"
+    environment: str = ""
+    production: bool = True
+    value_files: list = field(default_factory=list)  # repo-relative, in precedence order
+    value_objects: list = field(default_factory=list)  # (repo path, YMap) of inline values with positions
+    value_texts: list = field(default_factory=list)  # inline values YAML text
+    set_values: list = field(default_factory=list)  # "key=value"
+    set_strings: list = field(default_factory=list)
+    problem: str | None = None  # why this job cannot be rendered (found while planning it)
+
+
+@dataclass
+class Tools:
+    helm: str | None
+    kustomize: list | None  # the command that builds a folder, without the folder
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+
+
+def find_tools(helm_bin: str | None, timeout: float | None) -> Tools:
+    helm = shutil.which(helm_bin) if helm_bin else shutil.which("helm")
+    if helm_bin and helm is None and os.path.isfile(helm_bin) and os.access(helm_bin, os.X_OK):
+        helm = os.path.abspath(helm_bin)
+    kustomize = None
+    if shutil.which("kustomize"):
+        kustomize = [shutil.which("kustomize"), "build"]
+    elif shutil.which("kubectl"):
+        kustomize = [shutil.which("kubectl"), "kustomize"]
+    return Tools(helm, kustomize, float(timeout or DEFAULT_TIMEOUT_SECONDS))
+
+
+def render(job: RenderJob, charts: ChartIndex, tools: Tools) -> tuple[str | None, str | None]:
+    """(rendered text, None) or (None, why it was not rendered)."""
+    if job.problem:
+        return None, job.problem
+    if not charts.is_dir(job.chart_dir):
+        return None, f"{job.chart_dir or '.'} is not a folder of this repository"
+    with tempfile.TemporaryDirectory(prefix="readylint-render-") as scratch:
+        if job.kind == "kustomize":
+            return _kustomize(job, charts, tools, scratch)
+        return _helm(job, charts, tools, scratch)
+
+
+def _helm(job, charts: ChartIndex, tools: Tools, scratch: str):
+    if tools.helm is None:
+        return None, "helm was not found on PATH (install Helm or pass --helm-bin)"
+    chart = charts.chart(job.chart_dir)
+    if chart is None:
+        return None, f"{join(job.chart_dir, 'Chart.yaml')} is missing or has no name"
+    chart_path, problem = _with_local_dependencies(chart, charts, scratch)
+    if problem:
+        return None, problem
+    command = [tools.helm, "template", job.release, chart_path, "--namespace", job.namespace]
+    for path in job.value_files:
+        if not charts.is_file(path):
+            return None, f"values file {path} is not in the repository"
+        command += ["--values", os.path.join(charts.root, path)]
+    inline = [text for text in job.value_texts if text.strip()]
+    inline += [json.dumps(data) for _, data in job.value_objects]
+    for number, text in enumerate(inline):
+        path = os.path.join(scratch, f"inline-values-{number}.yaml")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        command += ["--values", path]
+    for item in job.set_values:
+        command += ["--set", item]
+    for item in job.set_strings:
+        command += ["--set-string", item]
+    return _run(command, tools.timeout, scratch, "helm template")
+
+
+def _with_local_dependencies(chart, charts: ChartIndex, scratch: str) -> tuple[str, str | None]:
+    """The chart folder to render: itself, or a linked copy whose charts/ also holds its `file://`
+    dependencies (what `helm dependency build` would package, without fetching anything)."""
+    source = os.path.join(charts.root, chart.directory or ".")
+    missing, local = [], []
+    for dep in chart.dependencies:
+        name = dep.alias or dep.name
+        vendored = os.path.isdir(os.path.join(source, "charts", dep.name)) or any(
+            entry.startswith(dep.name + "-") and entry.endswith(".tgz")
+            for entry in _listdir(os.path.join(source, "charts")))
+        if vendored:
+            continue
+        if dep.repository.startswith("file://"):
+            directory = join(chart.directory, dep.repository[len("file://"):])
+            if charts.chart(directory) is not None and not directory.startswith("../"):
+                local.append((name, directory))
+                continue
+        missing.append(f"{dep.name} ({dep.repository or 'no repository'})")
+    if missing:
+        return "", (f"chart dependencies not vendored in {join(chart.directory, 'charts')}/: "
+                    f"{', '.join(missing)}; readylint does not fetch them (run `helm dependency build` "
+                    "and commit charts/)")
+    if not local:
+        return source, None
+    linked = os.path.join(scratch, "chart", os.path.basename(os.path.abspath(source)) or "chart")
+    os.makedirs(os.path.join(linked, "charts"))
+    for entry in _listdir(source):
+        if entry != "charts":
+            os.symlink(os.path.join(source, entry), os.path.join(linked, entry))
+    for entry in _listdir(os.path.join(source, "charts")):
+        os.symlink(os.path.join(source, "charts", entry), os.path.join(linked, "charts", entry))
+    for name, directory in local:
+        if not os.path.exists(os.path.join(linked, "charts", name)):
+            os.symlink(os.path.join(charts.root, directory), os.path.join(linked, "charts", name))
+    return linked, None
+
+
+def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):
+    if tools.kustomize is None:
+        return None, "neither kustomize nor kubectl was found on PATH"
+    for name in KUSTOMIZATION_FILES:
+        path = join(job.chart_dir, name)
+        if charts.is_file(path):
+            with open(os.path.join(charts.root, path), encoding="utf-8", errors="replace") as handle:
+                if REMOTE.search(handle.read()):
+                    return None, f"{path} refers to remote resources; readylint does not fetch them"
+            break
+    else:
+        return None, f"{job.chart_dir} holds no kustomization.yaml"
+    return _run(tools.kustomize + [os.path.join(charts.root, job.chart_dir)], tools.timeout, scratch,
+                "kustomize build")
+
+
+def _run(command, timeout, scratch, what) -> tuple[str | None, str | None]:
+    home = os.path.join(scratch, "home")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "HELM_CACHE_HOME": os.path.join(home, "cache"),
+           "HELM_CONFIG_HOME": os.path.join(home, "config"), "HELM_DATA_HOME": os.path.join(home, "data"),
+           "HELM_PLUGINS": os.path.join(home, "plugins"), "KUBECONFIG": os.path.join(home, "kubeconfig"),
+           "LANG": "C.UTF-8"}
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, env=env, cwd=scratch,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"{what} did not finish within {timeout:g} seconds (helm.timeout_seconds)"
+    except OSError as exc:
+        return None, f"{what} could not be started: {exc.strerror or exc}"
+    if done.returncode != 0:
+        return None, f"{what} failed: {_first_error(done.stderr.decode('utf-8', 'replace'))}"
+    return done.stdout.decode("utf-8", "replace"), None
+
+
+def _first_error(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error:")] or [
+        line for line in lines if not line.startswith(("level=INFO", "level=WARN", "walk.go"))] or lines
+    text = errors[0].removeprefix("Error:").strip() if errors else "no error message"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []

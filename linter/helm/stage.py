@@ -1,0 +1,160 @@
+"""The Helm step of a run: plan renders, render them into the loader, then map findings back.
+
+Jobs come from what the user pointed at: `--helm-chart`, a chart folder given as a path,
+`inputs.charts` in the configuration, and the Argo CD Applications of the repository. A render that
+cannot run leaves one note, and the manifest rules say "evidence unavailable" for it, never pass.
+"""
+from __future__ import annotations
+
+import os
+from ..config import ConfigError
+from ..findings import EVIDENCE_UNAVAILABLE, Location, Subject
+from ..inputs.files import list_files
+from ..report import Note
+from .argocd import ArgoPlanner, repo_identities
+from .locate import SourceMap, remap_finding, remap_outcome
+from .render import RenderJob, find_tools, render
+from .sources import ChartIndex, join
+
+RENDERED_EVIDENCE = ("M", "A")
+
+
+class HelmStage:
+    def __init__(self, root: str, config, options, files: list[str], excludes: list[str]):
+        self.root = root
+        self.config = config
+        self.options = options
+        self.files = files
+        self.excludes = excludes
+        self._all: list[str] | None = None
+        self.charts = ChartIndex(root, files, self.all_files)
+        self.renders: dict[str, RenderJob] = {}  # virtual path of the output -> job
+        self.failed: list[tuple[RenderJob, str]] = []
+        self.source_map: SourceMap | None = None
+        self.notes: list[Note] = []
+
+    def all_files(self) -> list[str]:
+        """Every file of the repository, listed once and only when a chart or folder must be found."""
+        if self._all is None:
+            self._all = list_files(self.root, ["."], self.excludes)
+        return self._all
+
+    # -- planning ----------------------------------------------------------------------------------------
+
+    def plan(self, objects, rel_paths: list[str]) -> list[RenderJob]:
+        options = self.options
+        jobs = []
+        explicit = [self._repo_path(options.helm_chart, "--helm-chart")] if options.helm_chart else []
+        pointed = [join(p) for p in rel_paths if self.charts.chart(join(p)) is not None]
+        if (options.values or options.set_values or options.release or options.namespace) and not (
+                explicit or pointed):
+            raise ConfigError("--values, --set, --release and --namespace need --helm-chart DIR or a chart folder "
+                              "as the path")
+        for directory in dict.fromkeys(explicit + pointed):
+            if self.charts.chart(directory) is None:
+                raise ConfigError(f"{options.helm_chart}: no Chart.yaml in this folder (--helm-chart)")
+            jobs.append(self._chart_job(directory, options.release, options.namespace,
+                                        [self._repo_path(v, "--values") for v in options.values],
+                                        list(options.set_values), "", True))
+        for entry in self.config.section("inputs").get("charts", []):
+            directory = join(str(entry["path"]))
+            if self.charts.chart(directory) is None:
+                raise ConfigError(f"{self.config.path}: inputs.charts: {entry['path']} holds no Chart.yaml with a name")
+            values = entry.get("values") or []
+            sets = entry.get("set") or {}
+            sets = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in sets.items()]
+            jobs.append(self._chart_job(directory, entry.get("release"), entry.get("namespace"),
+                                        [join(str(v)) for v in values], sets, entry.get("name", ""),
+                                        bool(entry.get("production", True))))
+        argo = [o for o in objects if o.group == "argoproj.io" and o.kind in ("Application", "ApplicationSet")]
+        if argo:
+            repo_url = self.config.section("project").get("repo_url")
+            planner = ArgoPlanner(self.charts, repo_identities(self.root, repo_url), self.all_files)
+            jobs += planner.plan(argo)
+            self.notes = [Note(message, path) for path, message in planner.notes]
+        return jobs
+
+    def _chart_job(self, directory, release, namespace, values, sets, environment, production) -> RenderJob:
+        chart = self.charts.chart(directory)
+        release = release or (chart.name if chart else "release")
+        where = directory or "."
+        anchor = Location(join(directory, "Chart.yaml"), 1, 1)
+        return RenderJob(label=f"release {release} of {where}", kind="helm", chart_dir=directory, anchor=anchor,
+                         release=str(release), namespace=str(namespace or "default"), environment=environment,
+                         production=production, value_files=values, set_values=sets)
+
+    def _repo_path(self, path: str, option: str) -> str:
+        full = os.path.realpath(os.path.join(self.options.cwd or os.getcwd(), path))
+        root = os.path.realpath(self.root)
+        if not os.path.exists(full):
+            raise ConfigError(f"{path}: no such file or directory ({option})")
+        if not (full == root or full.startswith(root + os.sep)):
+            raise ConfigError(f"{path}: outside the repository ({option})")
+        return join(os.path.relpath(full, root).replace(os.sep, "/"))
+
+    # -- rendering ---------------------------------------------------------------------------------------
+
+    def render_into(self, loader, jobs: list[RenderJob]) -> None:
+        """Render every job and load its output as manifests that belong to the job."""
+        loader.notes.extend(self.notes)
+        if not jobs:
+            return
+        if self.options.no_render:
+            loader.notes.append(Note(f"{len(jobs)} chart render{'s' if len(jobs) != 1 else ''} skipped "
+                                     "(--no-render): " + ", ".join(sorted({j.label for j in jobs})) + "."))
+            self.failed = [(job, "rendering was turned off with --no-render") for job in jobs]
+            return
+        helm_section = self.config.section("helm")
+        tools = find_tools(self.options.helm_bin, helm_section.get("timeout_seconds"))
+        if self.options.helm_bin and tools.helm is None:
+            raise ConfigError(f"{self.options.helm_bin}: helm executable not found (--helm-bin)")
+        rendered_dirs = set()
+        for number, job in enumerate(jobs, start=1):
+            text, problem = render(job, self.charts, tools)
+            if text is None:
+                self.failed.append((job, problem))
+                loader.notes.append(Note(f"{job.label} not rendered: {problem}.", job.anchor.path))
+                continue
+            path = f"<{job.label}: {job.kind} output {number}>"
+            self.renders[path] = job
+            rendered_dirs.add(job.chart_dir)
+            rendered_dirs.update(self._local_dependencies(job.chart_dir))
+            loader.load_file(path, text, entry={"name": job.environment, "namespace": job.namespace,
+                                                "production": job.production})
+            loader.texts.pop(path, None)  # its comments are the templates' own
+        loader.notes[:] = [n for n in loader.notes if not (n.kind == "template" and _under(n.path, rendered_dirs))]
+
+    def _local_dependencies(self, directory: str) -> list[str]:
+        chart = self.charts.chart(directory)
+        return [join(directory, dep.repository[len("file://"):]) for dep in (chart.dependencies if chart else ())
+                if dep.repository.startswith("file://")]
+
+    # -- mapping -----------------------------------------------------------------------------------------
+
+    def mapper(self, objects, chart_for) -> SourceMap:
+        self.source_map = SourceMap(self.root, self.charts, objects, self.renders, chart_for)
+        self.source_map.resolve_all()
+        return self.source_map
+
+    def remap(self, findings: list) -> list:
+        return [remap_finding(f, self.source_map) for f in findings]
+
+    def remap_outcomes(self, outcomes: dict) -> dict:
+        if not self.source_map.any:
+            return outcomes
+        return {code: [remap_outcome(o, self.source_map) for o in items] for code, items in outcomes.items()}
+
+    def unavailable(self, meta) -> list:
+        """Evidence-unavailable outcomes of a manifest rule for every render that could not run."""
+        letters = {part.strip() for part in (meta.evidence or "").split(",")}
+        if not self.failed or not letters & set(RENDERED_EVIDENCE):
+            return []
+        out = []
+        for job, problem in self.failed:
+            subject = Subject(key=f"render:{job.label}", display=job.label, location=job.anchor)
+            out.append(subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{job.label} was not rendered: {problem}"))
+        return out
+
+
+def _under(path: str | None, directories: set[str]) -> bool:
+    return bool(path) and any(not d or path.startswith(d + "/") for d in directories)
