@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .config import Config, ConfigError, load_config
-from .findings import Finding, Location
+from .findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Finding, Location
 from .inputs.files import MANIFEST_SUFFIXES, decode, find_root, list_files, read_text
 from .helm.stage import HelmStage
 from .inputs.yaml_docs import YMap, YSeq, load_stream
@@ -20,9 +20,9 @@ from .merge import merge
 from .model.docs import suppression_texts
 from .model.index import RepoIndex
 from .model.objects import K8sObject
-from .registry import all_rules, find_rule, resolve_selector
+from .registry import all_rules, custom_catalogue, find_rule, resolve_selector
 from .report import Note, Report, exit_code, rule_status
-from .runner import run_rule
+from .runner import needs_whole_repository, not_run, run_rule
 from .suppressions import Suppressor, read_baseline
 
 DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -53,6 +53,7 @@ class RunOptions:
     namespace: str | None = None
     helm_bin: str | None = None
     no_render: bool = False  # never run helm or kustomize
+    profile: str | None = None  # --profile NAME (profiles.py); default: the config's `profile`, else production
 
 
 @dataclass
@@ -78,14 +79,27 @@ def _selected(config: Config, options: RunOptions) -> list:
     where = config.path or ".readylint.yaml"
     select = codes(config.rules.get("select", []), f"{where}: rules.select") | codes(options.select, "--select")
     ignore = codes(config.rules.get("ignore", []), f"{where}: rules.ignore") | codes(options.ignore, "--ignore")
+    from .profiles import UnknownProfile, codes as profile_codes
+
+    profile = options.profile or config.data.get("profile") or "production"
+    try:  # the profile bounds the checklist items; custom rules and rules.extend_select come on top
+        base = profile_codes(profile)
+    except UnknownProfile as exc:
+        raise ConfigError(f"--profile: {exc}") from None
+    base |= codes(config.rules.get("extend_select", []), f"{where}: rules.extend_select")
     chosen = []
     for meta in all_rules():
         tool_rule = meta.code.startswith("RL")
+        if not (tool_rule or meta.is_custom or meta.code in base):
+            continue
         if select and meta.code not in select and not tool_rule:
             continue
         if meta.code in ignore:
             continue
         chosen.append(meta)
+    if select and not any(m.code in select for m in chosen) and any(m.code in select for m in all_rules()):
+        raise ConfigError(f"the selected rules are outside profile '{profile}': choose a larger profile "
+                          "(--profile production) or add them with rules.extend_select")
     return chosen
 
 
@@ -196,6 +210,19 @@ def _line(text: str, number: int, around: int = 0) -> str:
     return "\n".join(lines[max(0, number - 1 - around): number + around])
 
 
+def selection_gap(rel_paths) -> tuple | None:
+    """(N/A reason, why) when the run does not cover the repository root, so repository-level items
+    (docs, CI, reports, history) are not judged: standard input has no repository at all, and a selection
+    below the root (`readylint check deploy/`) asks about those files, not about the repository."""
+    if rel_paths is None:
+        return NOT_RELEVANT, "standard input has no repository around it"
+    if any(p in (".", "") for p in rel_paths):
+        return None
+    shown = ", ".join(sorted(rel_paths)[:3]) + (", ..." if len(rel_paths) > 3 else "")
+    return EVIDENCE_UNAVAILABLE, (f"only part of the repository was linted ({shown}); lint the repository root to "
+                                  "judge repository-level items")
+
+
 def _waivers_of_all_objects(index: RepoIndex):
     """Every ignore annotation in the render, with the subject key it belongs to."""
     owners = {id(wl.pod_obj): wl for wl in index.workloads}
@@ -208,6 +235,11 @@ def _waivers_of_all_objects(index: RepoIndex):
 
 def run(options: RunOptions) -> Report:
     """Lint the repository the options name; raises ConfigError for usage and configuration errors."""
+    with custom_catalogue() as add_custom_rules:  # the config's custom rules are rules for this run only
+        return _lint(options, add_custom_rules)
+
+
+def _lint(options: RunOptions, add_custom_rules) -> Report:
     cwd = options.cwd or os.getcwd()
     paths = options.paths or ["."]
     reading_stdin = paths == ["-"]
@@ -218,12 +250,22 @@ def run(options: RunOptions) -> Report:
     root = os.path.realpath(options.root) if options.root else find_root(first)
     config = load_config(root, os.path.join(cwd, options.config) if options.config else None,
                          start=first if os.path.isdir(first) else os.path.dirname(first))
+    if config.custom:
+        from .custom_rules import build
+
+        add_custom_rules(build(config.custom))
     selected = _selected(config, options)
     _check_rule_options(config)
     snapshot_path = os.path.join(cwd, options.github_settings) if options.github_settings else None
     if snapshot_path and not os.path.isfile(snapshot_path):  # named explicitly, so it must exist (C3)
         raise ConfigError(f"{options.github_settings}: GitHub settings snapshot not found (write one with "
                           "`readylint snapshot github OWNER/REPO`)")
+    if snapshot_path:
+        from .model.github_settings import check_snapshot_file
+
+        problem = check_snapshot_file(snapshot_path)
+        if problem:
+            raise ConfigError(f"{options.github_settings}: {problem}")
     changed = None
     if options.changed_since:  # asked before linting, so an unknown REF stops the run at once
         from .changes import changed_since
@@ -259,7 +301,14 @@ def run(options: RunOptions) -> Report:
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
-    runs = [run_rule(meta, index, config) for meta in selected if not meta.code.startswith("RL")]
+    runs, index.rule_runs = [], {}  # roll-up rules (scope "roll-up", COMP002) run last and read the earlier runs
+    gap = selection_gap(None if reading_stdin else rel_paths)
+    for meta in sorted((m for m in selected if not m.code.startswith("RL")), key=lambda m: m.scope == "roll-up"):
+        if gap and needs_whole_repository(meta):
+            runs.append(not_run(meta, index.repo.subject().not_applicable(*gap)))
+        else:
+            runs.append(run_rule(meta, index, config))
+        index.rule_runs[meta.code] = runs[-1]
     for r in runs:
         r.outcomes += helm.unavailable(r.meta)
     errors = [r.error for r in runs if r.error]
@@ -282,7 +331,8 @@ def run(options: RunOptions) -> Report:
         suppressor.add_inline_comments(path, text)
     for path, text in suppression_texts(index):  # `<!-- readylint: ignore[...] -->` in the docs rules read
         suppressor.add_inline_comments(path, text)
-    suppressor.add_config_ignores(config.ignores, config.path, config.positions)
+    for entries, path, positions in config.ignore_sources():  # each file's ignores (extends.py)
+        suppressor.add_config_ignores(entries, path, positions)
     if options.baseline:
         baseline_path = os.path.join(cwd, options.baseline)
         if not os.path.isfile(baseline_path):

@@ -7,7 +7,8 @@ import click
 
 from . import __version__
 
-FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "html")
+FORMATS = ("auto", "text", "json", "sarif", "github", "markdown", "html", "junit", "gitlab")
+PROFILES = ("minimal", "standard", "production")  # profiles.NAMES (tests keep them equal)
 FAIL_ON = ("note", "warning", "error", "never")
 
 
@@ -35,6 +36,10 @@ def main():
 @click.option("--sarif-file", metavar="FILE", help="Also write SARIF 2.1.0 to FILE.")
 @click.option("--json-file", metavar="FILE", help="Also write the JSON report to FILE.")
 @click.option("--markdown-file", metavar="FILE", help="Also append the Markdown readiness report to FILE.")
+@click.option("--junit-file", metavar="FILE", help="Also write JUnit XML (one test case per rule and subject) to FILE.")
+@click.option("--gitlab-file", metavar="FILE", help="Also write a GitLab Code Quality report to FILE.")
+@click.option("--profile", type=click.Choice(PROFILES), default=None,
+              help="Checklist items to run: minimal, standard or production (default: config, else production).")
 @click.option("--sarif-category", metavar="NAME", help="SARIF automationDetails.id becomes readylint/NAME/.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Lowest level that fails the run (default: error).")
@@ -77,6 +82,7 @@ def check(paths, **opts):
 @click.option("--config", "config", metavar="FILE", help="Configuration file (default: .readylint.yaml at the root).")
 @click.option("--format", "fmt", type=click.Choice(("markdown", "html")), default="markdown", show_default=True)
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--profile", type=click.Choice(PROFILES), default=None, help="Checklist items to report on.")
 @click.option("--github-settings", metavar="FILE",
               help="GitHub settings snapshot (default: .readylint/github-settings.json).")
 @click.option("--changed-since", metavar="REF", help="List only findings in files changed since git REF.")
@@ -111,20 +117,27 @@ def snapshot_github(repo, branches, out, api_url, config):
 
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def rules_command(fmt):
-    """List every rule: code, slug, section, default level, confidence and summary."""
-    from .commands.catalogue import list_rules
+@click.option("--profile", type=click.Choice(PROFILES), default=None, help="Only the rules this profile runs.")
+@click.option("--config", "config", metavar="FILE", help="Configuration whose custom rules to list "
+                                                         "(default: .readylint.yaml here or above).")
+def rules_command(fmt, profile, config):
+    """List every rule: code, slug, section, default level, confidence and summary (custom rules included)."""
+    from .commands.catalogue import list_rules, with_custom_rules
 
-    click.echo(list_rules(fmt), nl=False)
+    with with_custom_rules(config):
+        click.echo(list_rules(fmt, profile), nl=False)
 
 
 @main.command()
 @click.argument("rule")
-def explain(rule):
+@click.option("--config", "config", metavar="FILE", help="Configuration that defines custom rules "
+                                                         "(default: .readylint.yaml here or above).")
+def explain(rule, config):
     """Print the documentation of RULE (a code such as HA003 or a slug such as pod-disruption-budget)."""
-    from .commands.catalogue import explain_rule
+    from .commands.catalogue import explain_rule, with_custom_rules
 
-    text = explain_rule(rule)
+    with with_custom_rules(config):
+        text = explain_rule(rule)
     if text is None:
         raise click.UsageError(f"unknown rule '{rule}'; `readylint rules` lists them")
     click.echo(text, nl=False)

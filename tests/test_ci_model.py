@@ -108,6 +108,7 @@ jobs:
                                            "      shell: bash\n"})
     unit = hits(index, UNIT)
     assert [(h.step.location.path, h.step.location.line) for h in unit] == [(".github/actions/test/action.yml", 4)]
+    assert (pipeline.jobs[0].steps[0].action, pipeline.jobs[0].steps[0].ref) == ("./.github/actions/test", "")
     assert gating(unit[0].step) is None
 
 
@@ -213,9 +214,11 @@ def test_corpus_workflows_parse_and_remote_calls_stay_opaque(project):
 @needs_shared(CORPUS)
 def test_argo_cd_build_only_job_does_not_push_and_the_deploy_is_push_only(tmp_path):
     report = lint(CORPUS / "argo-cd", select=["SEC006", "CD004"])
-    failed = {o.subject.display for o in report.outcomes["SEC006"] if o.status == "fail"}
-    assert failed == {"the image built by job 'build-and-publish' in .github/workflows/image.yaml",
-                      "the image built by job 'argocd-image' in .github/workflows/release.yaml"}
+    (failed,) = [o for o in report.outcomes["SEC006"] if o.status == "fail"]
+    assert failed.subject.display == "the image built at .github/workflows/image-reuse.yaml:177"
+    assert failed.finding.message.startswith(  # build-only passes push: false, so only the publishing jobs count
+        "The image pushed by job 'build-and-publish' in .github/workflows/image.yaml, job 'argocd-image' in "
+        ".github/workflows/release.yaml (docker/build-push-action) is not scanned")
     deploy = [f for f in report.findings if f.code == "CD004"]
     assert [(f.location.path, f.location.line, f.level) for f in deploy] == [
         (".github/workflows/image.yaml", 153, "warning")]
@@ -232,6 +235,7 @@ def test_repository_rules_are_not_relevant_without_repository_files(tmp_path):
 
 def test_inline_suppression_in_a_workflow_waives_the_ci_finding(tmp_path):
     (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / "README.md").write_text("# api\n", encoding="utf-8")
     (tmp_path / ".github/workflows/image.yml").write_text("""\
 on: {push: {branches: [main]}}
 jobs:
@@ -245,3 +249,36 @@ jobs:
     (finding,) = [f for f in report.findings if f.code == "SEC006"]
     assert finding.suppressed_by is not None and finding.location.line == 6
     assert report.active == []
+
+
+@pytest.mark.parametrize(("step", "names", "pushed"), [
+    ("{uses: docker/build-push-action@v6, with: {push: true, tags: 'ghcr.io/acme/api:${{ github.sha }},"
+     "ghcr.io/acme/api:latest'}}", ["ghcr.io/acme/api"], True),
+    ("{uses: docker/build-push-action@v6, with: {push: false, tags: '${{ env.TAGS }}'}}", [], False),
+    ("{run: 'docker buildx build --push -t registry:5000/team/api:1.2.3 .'}", ["registry:5000/team/api"], True),
+    ("{run: 'docker build -t api:e2e . && kind load docker-image api:e2e'}", ["api"], False),
+])
+def test_image_names_and_pushes(tmp_path, step, names, pushed):
+    from readylint.model.ci_tools import IMAGE_BUILD, image_names
+
+    _, (pipeline,) = workflow(tmp_path, f"on: push\njobs:\n  a:\n    steps: [{step}]\n")
+    (hit,) = [h for h in classify(pipeline.jobs[0].steps[0]) if h.category == IMAGE_BUILD]
+    assert (image_names(hit), pushes(hit)) == (names, pushed)
+
+
+def test_make_variables_are_not_targets(tmp_path):
+    _, (pipeline,) = workflow(tmp_path, "on: push\njobs:\n  a:\n    steps:\n      - run: |\n"
+                                        "          make release-plugins\n          make manifests IMAGE_TAG=v1\n")
+    assert {h.category for h in classify(pipeline.jobs[0].steps[0])} == {"build"}
+
+
+def test_linting_a_sub_folder_leaves_repository_evidence_unknown(tmp_path):
+    from readylint.api import RunOptions, run
+
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy/app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (tmp_path / "README.md").write_text("# api\n")
+    report = run(RunOptions(paths=["deploy"], cwd=str(tmp_path), root=str(tmp_path), select=CI_RULES))
+    assert [f for f in report.findings if f.code in CI_RULES] == []
+    assert {report.statuses[code] for code in CI_RULES} == {"unknown"}
+    assert "only part of the repository was linted (deploy)" in report.outcomes["CD004"][0].why

@@ -130,3 +130,15 @@ def test_a_broken_report_is_rl001_and_the_gate_still_decides(tmp_path):
     assert not report.errors
     assert [(f.code, f.location.path) for f in report.findings] == [("RL001", "coverage.xml")]
     assert [o.status for o in report.outcomes["TEST001"]] == ["pass"]
+
+
+def test_reports_named_in_config_are_read_whatever_their_name(tmp_path):
+    index_with(tmp_path, {
+        "README.md": "# api\n", "go.mod": "module example.com/api\n",
+        ".readylint.yaml": "inputs:\n  reports: [artifacts/unit-*.info]\n",
+        "artifacts/unit-api.info": "SF:a.go\nDA:1,1\nDA:2,0\nDA:3,0\nDA:4,0\nend_of_record\n",
+    })
+    report = lint(tmp_path, select=["TEST001"])
+    (finding,) = [f for f in report.findings if f.code == "TEST001"]
+    assert (finding.location.path, finding.message.split(",")[0]) == (
+        "artifacts/unit-api.info", "Unit test line coverage is 25.0% (1 of 4 lines in artifacts/unit-api.info)")

@@ -175,3 +175,37 @@ def test_the_config_schema_describes_the_requirement_shape():
     assert list(validator.iter_errors(data)) == []
     assert DocRequirement.from_mapping(data).exclude_paths == ("docs/old/**",)
     assert list(validator.iter_errors({"name": "x", "facts": ["uptime"]}))
+
+
+def test_corpus_kube_prometheus_alerts_against_the_prometheus_operator_runbooks(tmp_path):
+    """The 125 distinct runbook URLs of kube-prometheus: 26 name no runbook in the runbooks snapshot."""
+    import shutil
+
+    from .conftest import CORPUS
+    from .helpers import lint
+
+    if not (CORPUS / "runbooks").is_dir():
+        pytest.skip(f"{CORPUS} is absent")
+    for rules in (CORPUS / "kube-prometheus" / "manifests").glob("*prometheusRule.yaml"):
+        shutil.copy(rules, tmp_path / rules.name)
+    shutil.copytree(CORPUS / "runbooks" / "content", tmp_path / "content")
+    (tmp_path / "README.md").write_text("# monitoring\n", encoding="utf-8")
+    (tmp_path / ".readylint.yaml").write_text(
+        "platform:\n  runbooks_base_url: https://runbooks.prometheus-operator.dev/runbooks/\n", encoding="utf-8")
+    findings = lint(tmp_path, select=["DOC002"]).active
+    broken = [f for f in findings if "is broken" in f.message]
+    assert len(broken) == 24  # 23 of the 26 dangling URLs are on warning+ alerts, one on two alerts
+    assert any(f.message.startswith("The runbook link of alert KubeDeploymentRolloutStuck") for f in broken)
+    lacking = [f for f in findings if f.location.path.startswith("content/")]
+    assert len(lacking) == 93 and all("Escalation" in f.message or "stub" in f.message for f in lacking)
+
+
+def test_malformed_front_matter_is_rl001_at_its_line(tmp_path):
+    from .helpers import lint
+
+    (tmp_path / "README.md").write_text("# shop\n", encoding="utf-8")
+    (tmp_path / "INCIDENT_RESPONSE.md").write_text("---\nlast_reviewed: [2024\n---\n# Incident response\n",
+                                                   encoding="utf-8")
+    [problem] = [f for f in lint(tmp_path, select=["DOC004"]).active if f.code == "RL001"]
+    assert (problem.location.path, problem.location.line) == ("INCIDENT_RESPONSE.md", 3)
+    assert problem.message.startswith("invalid front matter in INCIDENT_RESPONSE.md: ")

@@ -142,3 +142,41 @@ def test_doc004_review_age_from_the_last_commit(repo):
         "The incident response procedure in INCIDENT_RESPONSE.md was last reviewed 2025-01-05 (693 days ago, more "
         "than 365); review it and update last_reviewed."]
     assert lint(repo, select=["DOC004"], today=dt.date(2025, 6, 1)).active == []
+
+
+ALERTS = """apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: shop, namespace: shop}
+spec:
+  groups:
+    - name: shop
+      rules:
+        - alert: ApiDown
+          expr: up{job="api"} == %s
+          labels: {severity: critical}
+          annotations: {runbook_url: docs/runbooks/ApiDown.md}
+"""
+
+
+def test_doc002_runbook_stale_against_the_alerts_that_link_it(repo):
+    body = "\n".join(f"## {name}\n\n" + "words " * 25 + "\n" for name in (
+        "Meaning", "Diagnosis", "Mitigation", "Escalation"))
+    commit(repo, {"README.md": "# shop\n", "docs/runbooks/ApiDown.md": "# ApiDown\n\n" + body,
+                  "monitoring/alerts.yaml": ALERTS % "0"}, "2024-01-05")
+    assert lint(repo, select=["DOC002"], today=TODAY).active == []
+    commit(repo, {"monitoring/alerts.yaml": ALERTS % "1"}, "2025-01-05")
+    [finding] = lint(repo, select=["DOC002"], today=TODAY).active
+    assert (finding.location.path, finding.location.line) == ("docs/runbooks/ApiDown.md", 1)
+    assert finding.message.startswith("The runbook docs/runbooks/ApiDown.md is stale: it last changed 2024-01-05, "
+                                      "366 days before the last change to monitoring/alerts.yaml (2025-01-05)")
+
+
+def test_a_merged_change_is_dated_by_its_merge(repo):
+    commit(repo, {"README.md": "# a\n"}, "2024-01-01")
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"docs/arch.md": "# arch\n"}, "2024-02-01")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"deploy/app.yaml": "a: 1\n"}, "2024-03-01")
+    git(repo, "merge", "-q", "--no-edit", "feature", date="2024-06-01")
+    assert GitHistory(str(repo)).dates(["docs/arch.md", "deploy/app.yaml"]) == {
+        "docs/arch.md": dt.date(2024, 6, 1), "deploy/app.yaml": dt.date(2024, 3, 1)}

@@ -143,6 +143,21 @@ def test_broken_snapshot_is_rl001_at_the_line_and_cd005_unknown(tmp_path, text, 
     assert report.exit_code == 1
 
 
+def test_broken_snapshot_named_explicitly_is_a_usage_error(tmp_path, monkeypatch):
+    """Named with --github-settings, a snapshot that does not validate stops the run (exit 2, issue 6)."""
+    data = json.loads((CD005 / "fail-tier1" / SNAPSHOT).read_text(encoding="utf-8"))
+    del data["token"]["kind"]
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    (tmp_path / "settings.json").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--github-settings", "settings.json"])
+    assert result.exit_code == 2
+    line = text.splitlines().index('  "token": {') + 1
+    assert result.stderr == (f"readylint: error: settings.json: line {line}: not a valid GitHub settings snapshot: "
+                             "'kind' is a required property at /token; write it again with "
+                             "`readylint snapshot github`\n")
+
+
 def test_snapshot_of_the_git_remote_repository_is_accepted(tmp_path):
     shutil.copytree(CD005 / "fail-tier1", tmp_path / "repo")
     git = tmp_path / "repo" / ".git"

@@ -98,6 +98,8 @@ spec:
         releaseName: storefront
         valueFiles: [values-prod.yaml, $config/charts/shop/values-staging.yaml, missing.yaml]
         ignoreMissingValueFiles: true
+        skipTests: true
+        kubeVersion: "1.31.0"
         values: |
           containerPort: 9090
         valuesObject:
@@ -121,6 +123,7 @@ def test_an_application_becomes_a_helm_job_with_its_own_settings(tmp_path):
     assert job.value_texts == ["containerPort: 9090\n"]
     assert [(path, dict(data)) for path, data in job.value_objects] == [("argocd/apps.yaml", {"replicaCount": 4})]
     assert job.set_strings == ["image.tag=2.5\\,rc1"] and job.set_values == ["worker.replicaCount=3"]
+    assert job.flags == ["--skip-tests", "--kube-version", "1.31.0"]
     assert job.problem is None
     assert (job.anchor.path, job.anchor.line) == ("argocd/apps.yaml", 4)
 

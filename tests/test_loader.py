@@ -67,11 +67,28 @@ def test_aliases_share_instead_of_copying_and_merge_keys_work():
     assert data["alias"] is data["base"]
 
 
-def test_billion_laughs_stays_small():
+def test_small_alias_trees_are_shared_not_copied():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 4)]
+    data = load_stream("\n".join(lines) + "\n").documents[0].data
+    assert len(data["a3"]) == 10 and data["a3"][0] is data["a2"]
+
+
+def test_billion_laughs_stops_at_the_alias_budget():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
-    data = load_stream("\n".join(lines) + "\n").documents[0].data
-    assert len(data["a9"]) == 10 and data["a9"][0] is data["a8"]
+    stream = load_stream("\n".join(lines) + "\n")
+    [issue] = stream.issues
+    assert issue.fatal and (issue.line, issue.col) == (5, 45)
+    assert "aliases expand to more than 100,000 nodes" in issue.message
+
+
+def test_nesting_and_cyclic_aliases_stop_with_a_position():
+    deep = load_stream("a: " + "[" * 5000 + "]" * 5000 + "\n").issues
+    assert [(i.line, i.col, i.fatal) for i in deep] == [(1, 203, True)]
+    assert "nesting deeper than 200 levels" in deep[0].message
+    cyclic = load_stream("a: &a {b: *a}\n").issues
+    assert "refers to the node that contains it" in cyclic[0].message
 
 
 def test_parse_error_has_position():

@@ -30,6 +30,12 @@ def _render(fmt: str, report, *, colour=False, category=None, include_suppressed
     if fmt == "html":
         from ..reporters import html
         return html.render(report, category=category)
+    if fmt == "junit":
+        from ..reporters import junit
+        return junit.render(report)
+    if fmt == "gitlab":
+        from ..reporters import gitlab
+        return gitlab.render(report)
     raise ConfigError(f"--format: unknown format '{fmt}'")
 
 
@@ -80,7 +86,7 @@ def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, j
               sarif_category=None, fail_on=None, exit_zero=False, select=(), ignore=(), exclude=(),
               baseline=None, write_baseline=None, reason=None, include_suppressed=False,
               fail_if_empty=False, include_non_failing=False, markdown_file=None, github_output=False,
-              **more) -> int:
+              junit_file=None, gitlab_file=None, **more) -> int:
     """Run once and write every requested output. ``more`` holds the options that map one to one onto
     RunOptions fields (each feature adds its field there and its click option in cli.py)."""
     from dataclasses import fields
@@ -133,6 +139,10 @@ def run_check(*, paths, config=None, fmt="auto", output=None, sarif_file=None, j
             _write(json_file, _render("json", report, **extras))
         if markdown_file:
             _append(markdown_file, _render("markdown", report, **extras))
+        if junit_file:
+            _write(junit_file, _render("junit", report, **extras))
+        if gitlab_file:
+            _write(gitlab_file, _render("gitlab", report, **extras))
         target = output
         colour = not target and _colour_wanted(sys.stdout)
         content = _render(fmt, report, colour=colour, **extras)

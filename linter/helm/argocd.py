@@ -86,6 +86,10 @@ class ArgoPlanner:
                 self._helm_options(job, mapping(source.get("helm")) or YMap(), refs, path)
             elif any(self.charts.is_file(join(directory, f)) for f in KUSTOMIZATION_FILES):
                 job.kind = "kustomize"
+                ignored = sorted(set(mapping(source.get("kustomize")) or ()) - {"version"})
+                if ignored:
+                    self.notes.append((path, f"{label}: kustomize options {', '.join(ignored)} are not applied "
+                                             "when readylint builds the kustomization"))
             else:
                 continue  # a plain folder of manifests: already read as files
             self.jobs.append(job)
@@ -107,6 +111,12 @@ class ArgoPlanner:
             job.value_objects.append((app_path, values))
         if isinstance(helm.get("valuesObject"), YMap):
             job.value_objects.append((app_path, helm["valuesObject"]))
+        job.flags += ["--skip-crds"] if helm.get("skipCrds") else []
+        job.flags += ["--skip-tests"] if helm.get("skipTests") else []
+        if isinstance(helm.get("kubeVersion"), str):
+            job.flags += ["--kube-version", helm["kubeVersion"]]
+        for api in sequence(helm.get("apiVersions")):
+            job.flags += ["--api-versions", str(api)]
         for parameter in sequence(helm.get("parameters")):
             if mapping(parameter) and parameter.get("name"):
                 value = str(parameter.get("value", "")).replace("\\", "\\\\").replace(",", "\\,")

@@ -41,6 +41,7 @@ class RenderJob:
     value_texts: list = field(default_factory=list)  # inline values YAML text
     set_values: list = field(default_factory=list)  # "key=value"
     set_strings: list = field(default_factory=list)
+    flags: list = field(default_factory=list)  # further helm template flags (--skip-tests, --kube-version …)
     problem: str | None = None  # why this job cannot be rendered (found while planning it)
 
 
@@ -100,6 +101,7 @@ def _helm(job, charts: ChartIndex, tools: Tools, scratch: str):
         command += ["--set", item]
     for item in job.set_strings:
         command += ["--set-string", item]
+    command += job.flags
     return _run(command, tools.timeout, scratch, "helm template")
 
 

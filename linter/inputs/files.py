@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 
@@ -71,7 +72,10 @@ def _walk_files(root: str, rel_paths: list[str]) -> list[str]:
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             for name in filenames:
-                rel_file = os.path.relpath(os.path.join(dirpath, name), root)
+                full = os.path.join(dirpath, name)
+                if not (os.path.islink(full) or os.path.isfile(full)):  # pipes, sockets, devices: git skips them too
+                    continue
+                rel_file = os.path.relpath(full, root)
                 found.add(rel_file.replace(os.sep, "/"))
     return sorted(found)
 
@@ -107,7 +111,14 @@ def _inside(root: str, rel: str) -> bool:
     if not os.path.islink(full):
         return True
     target = os.path.realpath(full)
-    return target.startswith(os.path.realpath(root) + os.sep) and os.path.exists(target)
+    return target.startswith(os.path.realpath(root) + os.sep) and os.path.isfile(target)
+
+
+def inside_root(root: str, rel: str) -> bool:
+    """Whether ``rel`` (any path a rule builds, `..` or links included) resolves to a place below ``root``."""
+    real_root = os.path.realpath(root)
+    target = os.path.realpath(os.path.join(real_root, rel))
+    return target == real_root or target.startswith(real_root + os.sep)
 
 
 def decode(data: bytes) -> tuple[str | None, FileProblem | None]:
@@ -130,11 +141,17 @@ def decode(data: bytes) -> tuple[str | None, FileProblem | None]:
 
 
 def read_text(path: str, max_bytes: int) -> tuple[str | None, FileProblem | None]:
+    """Text of a regular file no larger than ``max_bytes`` (pipes and devices would block or never end)."""
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            return None, FileProblem(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not read")
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None, FileProblem("not a regular file (a folder, pipe or device); not read")
+        if info.st_size > max_bytes:
+            return None, FileProblem(f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit; not read")
         with open(path, "rb") as handle:
-            return decode(handle.read())
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it grew while we read
+            return None, FileProblem(f"file is over the {max_bytes:,}-byte limit; not read")
+        return decode(data)
     except OSError as exc:
         return None, FileProblem(f"cannot read the file: {exc.strerror or exc}")

@@ -2,8 +2,9 @@
 
 One ``git log --name-only`` pass answers a whole batch of paths: the log is streamed newest first and
 reading stops once every asked path has its date. Commits listed in ``.git-blame-ignore-revs`` (bulk
-reformatting) are skipped. History is unavailable, never guessed, when the linted root is not the top of
-a git work tree, when the clone is shallow, or when git itself is missing; GitPython is imported only
+reformatting) are skipped. Along the first-parent line a merged change is dated by its merge, when it
+reached the branch. History is unavailable, never guessed, when the linted root is not the top of a
+git work tree, when the clone is shallow, or when git itself is missing; GitPython is imported only
 when a rule first asks.
 """
 from __future__ import annotations
@@ -105,7 +106,7 @@ class GitHistory:
         """Stream the log newest first, noting each path's first (newest) commit, until ``pending`` is dated."""
         ignored = self.ignored_revisions()
         process = self._repo.git.log("--format=" + _MARK + "%H %ct", "--name-only", "--no-renames", "-z",
-                                     "HEAD", as_process=True)
+                                     "--first-parent", "-m", "HEAD", as_process=True)
         skip, when, buffer = False, None, b""
         try:
             for chunk in iter(lambda: process.stdout.read(1 << 16), b""):

@@ -19,26 +19,27 @@ DOC_SUFFIXES = MARKDOWN_SUFFIXES + RST_SUFFIXES + ADOC_SUFFIXES
 
 # Stub markers: words that say "not written yet" and never count towards a section's length.
 STUB = re.compile(r"\b(?:TODO|TBD|TBC|FIXME|XXX|WIP|lorem ipsum(?: dolor)?|coming soon|to be (?:written|done|"
-                  r"defined|determined)|placeholder|fill (?:me )?in)\b|<[a-z][\w .-]*>|\{\{[^}]*\}\}|\.\.\.",
+                  r"defined|determined)|placeholder|fill (?:me )?in)\b|<[a-z][\w .-]*>|\{\{[^{}]*\}\}|\.\.\.",
                   re.IGNORECASE)
 WORD = re.compile(r"[^\W_][\w'’./:-]*", re.UNICODE)
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
-_MD_LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target><[^>]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_MD_IMAGE = re.compile(r"!\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)")
+_MD_LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<target><[^<>\[]*>|[^)\s\[]+)"
+                      r"(?:\s+\"[^\"]*\")?\)")
+_MD_IMAGE = re.compile(r"!\[(?P<text>[^\[\]]*)\]\((?P<target>[^)\s\[]+)")
 _MD_REFDEF = re.compile(r"^ {0,3}\[(?P<text>[^\]]+)\]:\s*(?P<target>\S+)")
-_HTML_HREF = re.compile(r"<a\s[^>]*href=\"(?P<target>[^\"]+)\"", re.IGNORECASE)
-_HTML_ID = re.compile(r"<a\s[^>]*(?:name|id)=\"(?P<id>[^\"]+)\"", re.IGNORECASE)
+_HTML_HREF = re.compile(r"<a\s[^<>]*href=\"(?P<target>[^\"<>]+)\"", re.IGNORECASE)
+_HTML_ID = re.compile(r"<a\s[^<>]*(?:name|id)=\"(?P<id>[^\"<>]+)\"", re.IGNORECASE)
 _RST_ADORN = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
 _RST_LINK = re.compile(r"`(?P<text>[^`<]*)<(?P<target>[^>`]+)>`_{1,2}")
 _RST_DOC = re.compile(r":doc:`(?:[^`<]*<)?(?P<target>[^`>]+)>?`")
 _RST_TARGET = re.compile(r"^\.\. _(?P<id>[^:]+):")
 _RST_FIELD = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 _ADOC_TITLE = re.compile(r"^(={1,6}|#{1,6})[ \t]+(\S.*?)\s*$")
-_ADOC_LINK = re.compile(r"(?:link:|xref:)(?P<target>[^\s\[]+)\[(?P<text>[^\]]*)\]")
-_ADOC_XREF = re.compile(r"<<(?P<target>[^,>]+)(?:,[^>]*)?>>")
-_ADOC_ANCHOR = re.compile(r"^\[(?:\[(?P<a>[^\],]+)[^\]]*\]|#(?P<b>[\w-]+)[^\]]*)\]\s*$")
+_ADOC_LINK = re.compile(r"(?:link:|xref:)(?P<target>[^\s\[]+)\[(?P<text>[^\[\]]*)\]")
+_ADOC_XREF = re.compile(r"<<(?P<target>[^,<>]+)(?:,[^<>]*)?>>")
+_ADOC_ANCHOR = re.compile(r"^\[(?:\[(?P<a>[^\],]+)(?:,[^\]]*)?\]|#(?P<b>[\w-]+)(?:[^\w\]-][^\]]*)?)\]\s*$")
 _ADOC_ATTR = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 
 
@@ -93,6 +94,7 @@ class Markup:
     problems: list[tuple[str, int, int]] = field(default_factory=list)  # (message, line, col) for RL001
     sections: list[Section] = field(default_factory=list)
     body_start: int = 1  # first line after the front matter
+    _slug_next: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> Heading | None:
@@ -116,7 +118,7 @@ class Markup:
 
 
 def count_words(text: str) -> int:
-    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not words
+    text = re.sub(r"\]\([^()]*\)", "]", text)  # link targets are not words
     text = re.sub(r"https?://\S+", " ", text)
     text = STUB.sub(" ", text)
     return len(WORD.findall(text))
@@ -124,14 +126,14 @@ def count_words(text: str) -> int:
 
 def github_slug(text: str) -> str:
     """The anchor GitHub gives a heading: lowercased, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
-    text = re.sub(r"<[^>]+>", "", text).strip().lower()
+    text = re.sub(r"!?\[([^\[\]]*)\]\([^()]*\)", r"\1", text)  # links keep their text
+    text = re.sub(r"<[^<>]+>", "", text).strip().lower()
     return re.sub(r"[^\w\- ]", "", text, flags=re.UNICODE).replace(" ", "-")
 
 
 def plain(text: str) -> str:
     """Heading text without inline markup (emphasis, code, links)."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"!?\[([^\[\]]*)\]\([^()]*\)", r"\1", text)
     return re.sub(r"[*_`]", "", text).strip()
 
 
@@ -172,22 +174,24 @@ def _front_matter(doc: Markup) -> None:
     stream = load_stream("\n".join(lines[1:end]) + "\n")
     doc.body_start = end + 2
     for issue in stream.issues:
-        doc.problems.append((f"invalid front matter in {doc.path}: {issue.message}", issue.line + 1, issue.col))
+        doc.problems.append((f"invalid front matter in {doc.path}: {issue.message}.", issue.line + 1, issue.col))
     data = stream.documents[0].data if stream.documents else None
     if isinstance(data, YMap):
         doc.front_matter = dict(data)
         doc.front_matter_lines = {str(k): pos[0] + 1 for k, pos in data.kpos.items()}
     elif data is not None and not stream.issues:
-        doc.problems.append((f"front matter of {doc.path} is not a mapping", 2, 1))
+        doc.problems.append((f"front matter of {doc.path} is not a mapping.", 2, 1))
 
 
 def _add_heading(doc: Markup, level: int, raw: str, line: int, col: int = 1) -> None:
     text = plain(raw)
     base = github_slug(raw) if doc.format == "markdown" else _generic_slug(text, doc.format)
-    anchor, n = base, 0
+    n = doc._slug_next.get(base, 0)  # where the last search for this slug stopped: repeats stay linear
+    anchor = base if n == 0 else f"{base}-{n}"
     while anchor in doc.anchors:
         n += 1
         anchor = f"{base}-{n}"
+    doc._slug_next[base] = n
     doc.anchors.add(anchor)
     doc.headings.append(Heading(level, text, line, col, anchor))
 
@@ -328,19 +332,23 @@ def _asciidoc(doc: Markup) -> None:
 
 def _sections(doc: Markup) -> None:
     total = len(doc.lines)
-    for n, heading in enumerate(doc.headings):
+    headings = doc.headings
+    for n, heading in enumerate(headings):
         end = total
         first_child = None
-        for later in doc.headings[n + 1:]:
+        stop = len(headings)
+        for k in range(n + 1, len(headings)):
+            later = headings[k]
             if later.level <= heading.level:
                 end = later.line - 1
+                stop = k
                 break
             if first_child is None:
                 first_child = later.line
         start = heading.line + (2 if _underlined(doc, heading) else 1)
         section = Section(heading, start, end)
         section.words = doc.words_between(start, end) - sum(
-            count_words(h.text) for h in doc.headings[n + 1:] if start <= h.line <= end)
+            count_words(h.text) for h in headings[n + 1:stop] if start <= h.line <= end)
         section.own_words = doc.words_between(start, (first_child or end + 1) - 1)
         doc.sections.append(section)
 

@@ -6,7 +6,9 @@ are kept beside the data (``YMap.kpos``, ``YSeq.ipos``), never mixed into it.
 
 Scalars resolve the way Kubernetes' YAML reader (go-yaml v2, YAML 1.1 flavoured) resolves them, so
 that ``=`` or ``yes`` never break a load. Unknown tags are never constructed: the value keeps its
-plain shape. Aliases share the anchored object instead of copying it, so alias bombs stay small.
+plain shape. Aliases share the anchored object instead of copying it, so alias bombs stay small; and
+because rules walk the data as if aliases were copies, a stream stops with a fatal issue when its nesting
+or the nodes its aliases stand for pass a budget (and when an alias points into its own anchor).
 """
 from __future__ import annotations
 
@@ -87,6 +89,18 @@ _SPECIAL = {
 }
 _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 
+MAX_DEPTH = 200  # real manifests nest at most ~35 deep (CRD schemas); rules walk data recursively
+MAX_ALIAS_NODES = 100_000  # nodes that aliases stand for, counted as copies (a "billion laughs" bomb)
+
+
+class LimitError(Exception):
+    """A stream past a loading budget; shaped like libyaml's errors so it becomes a positioned issue."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
 
 def resolve_plain(text: str):
     """Type a plain (unquoted) scalar as go-yaml v2 does; anything else stays a string."""
@@ -154,6 +168,8 @@ class _Builder:
         self.anchors: dict[str, object] = {}
         self._text = text  # for placeholder detection: marks index into it
         self._lines = text.split("\n")
+        self._expanded: dict[int, tuple[int, int]] = {}  # id of a closed container -> (nodes, depth)
+        self._alias_nodes = 0
 
     def build(self, events) -> None:
         stack: list = []  # open containers
@@ -173,6 +189,8 @@ class _Builder:
                     self.anchors[ev.anchor] = value
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 mark = ev.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise LimitError(f"nesting deeper than {MAX_DEPTH} levels; not read further", mark)
                 value = YMap() if kind is MappingStartEvent else YSeq()
                 value.line = mark.line + 1
                 value.col = mark.column + 1
@@ -200,6 +218,8 @@ class _Builder:
             elif kind is AliasEvent:
                 mark = ev.start_mark
                 value = self.anchors.get(ev.anchor)
+                if isinstance(value, (YMap, YSeq)):
+                    self._check_alias(value, stack, mark)
             elif kind is DocumentStartEvent:
                 doc_line = ev.start_mark.line + 1
                 continue
@@ -220,6 +240,34 @@ class _Builder:
                 self._attach(stack, pending, value, (mark.line + 1, mark.column + 1, ev.end_mark), False)
 
     # -- helpers ---------------------------------------------------------------------------------------
+
+    def _check_alias(self, value, stack, mark) -> None:
+        """Refuse aliases that make the data cyclic, too deep, or too big once walked as copies."""
+        if any(value is open_ for open_ in stack):
+            raise LimitError("an alias refers to the node that contains it; not read further", mark)
+        nodes, depth = self._size(value)
+        if len(stack) + depth > MAX_DEPTH:
+            raise LimitError(f"an alias nests the data deeper than {MAX_DEPTH} levels; not read further", mark)
+        self._alias_nodes += nodes
+        if self._alias_nodes > MAX_ALIAS_NODES:
+            raise LimitError(f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias bomb?); "
+                             "not read further", mark)
+
+    def _size(self, value) -> tuple[int, int]:
+        """Nodes and depth of a closed container with every alias counted as a copy (memoised)."""
+        known = self._expanded.get(id(value))
+        if known is not None:
+            return known
+        nodes, depth = 1, 0
+        for child in value.values() if type(value) is YMap else value:
+            if isinstance(child, (YMap, YSeq)):
+                n, d = self._size(child)
+                nodes += n
+                depth = max(depth, d)
+            else:
+                nodes += 1
+        self._expanded[id(value)] = result = (nodes, depth + 1)
+        return result
 
     def _is_placeholder(self, ev) -> bool:
         """A flow mapping written `{{ … }}` is a Go-template action, not data."""

@@ -7,16 +7,22 @@ workflows and remote GitLab includes are opaque and recorded in ``Job.remote`` /
 so rules can answer "unknown" instead of failing.
 
 API for rules: ``pipelines(index)`` (cached per index) → list of ``Pipeline``; each has ``jobs``
-(``Job`` with ``steps``, ``needs``, ``events``) and helpers ``ancestors(job)`` / ``descendants(job)``.
-``gating(step)`` says why a step does not gate, or None when it does.
+(``Job`` with ``steps``, ``needs``, ``events`` after `if:` and `needs:`, ``environment``) and helpers
+``ancestors(job)`` / ``descendants(job)``; ``all_jobs`` / ``all_steps`` / ``main_pipeline`` skip
+reusable-workflow files (their steps live in the calling jobs). ``gating(step)`` says why a step cannot
+block a merge or deploy (None when it can), ``tolerated(step)`` only why its failure is ignored;
+``ephemeral_cluster(job)`` finds a kind/minikube/k3d step. Repository facts shared by the CI rules:
+``no_repository``, ``has_app_code``, ``builds_code``, ``dockerfiles``, ``project_type``, ``ci_anchor``.
+What a step does (scan, test, build, deploy) is ``ci_tools.hits(index, category)``.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..findings import Location
+from ..findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
 from ..inputs.yaml_docs import YMap, YSeq
 
 PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group", "merge_request"})
@@ -46,6 +52,11 @@ class Step:
     def action(self) -> str:
         """``owner/repo[/path]`` of ``uses:`` in lower case, without the ``@ref``."""
         return self.uses.split("@", 1)[0].strip().lower()
+
+    @property
+    def ref(self) -> str:
+        """The version after ``@`` in ``uses:`` (a tag, branch or commit SHA), or ''."""
+        return self.uses.split("@", 1)[1].strip() if "@" in self.uses else ""
 
     def input(self, name: str) -> str:
         value = self.with_.get(name)
@@ -525,7 +536,7 @@ class _Builder:
         env = body.get("environment")
         job = Job(pipeline=pipeline, key=key, name=key, location=_loc(path, doc, key), needs=needs,
                   continue_on_error=_truthy(body.get("allow_failure")) or isinstance(body.get("allow_failure"), YMap),
-                  environment=str(env.get("name")) if isinstance(env, YMap) else _text(env),
+                  environment=str(env.get("name") or "") if isinstance(env, YMap) else _text(env),
                   stage=_text(body.get("stage")) or "test", services=body.get("services") is not None)
         job.events = frozenset(job_events)
         image = body.get("image")
@@ -552,11 +563,26 @@ APP_MANIFESTS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "setup.
 APP_SUFFIXES = (".go", ".py", ".js", ".ts", ".tsx", ".java", ".kt", ".cs", ".rb", ".rs", ".php", ".scala", ".ex")
 
 
-def no_repository(index):
-    """An outcome-ready reason when the run saw no repository files (standard input, an empty selection)."""
-    if not [p for p in index.files if p != "<stdin>"]:
-        return "no repository files were linted (standard input or an empty selection)"
-    return ""
+ROOT_MARKERS = (".github/workflows", ".gitlab-ci.yml", "README.md", "LICENSE")
+
+
+def no_repository(index) -> tuple | None:
+    """(N/A reason, why) when the run cannot see the repository's top level, else None.
+
+    Standard input or an empty selection has no repository at all. A selection below the top level (e.g.
+    `readylint check deploy/`) leaves out top-level files that exist (workflows, README, LICENSE): the CI
+    definitions, reports and licence are outside it, so repository-level evidence is unavailable, not missing.
+    """
+    listed = [p for p in index.files if p != "<stdin>"]
+    if not listed:
+        return NOT_RELEVANT, "no repository files were linted (standard input or an empty selection)"
+    for marker in ROOT_MARKERS:
+        if os.path.exists(os.path.join(index.root, marker)) and not any(
+                p.lower() == marker.lower() or p.startswith(marker + "/") for p in listed):
+            folder = posixpath.commonpath([posixpath.dirname(p) for p in listed]) or "."
+            return EVIDENCE_UNAVAILABLE, (f"only part of the repository was linted ({folder}/, not {marker}); lint "
+                                          f"the repository root to judge its CI, reports and licence")
+    return None
 
 
 def project_type(index) -> str:

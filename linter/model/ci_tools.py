@@ -314,7 +314,8 @@ def classify(step: Step) -> list[Hit]:
 
 _PUSH_COMMAND = re.compile(r"docker\s+(image\s+)?push\b|--push\b|buildah\s+push|/kaniko/executor(?![^\n]*--no-push)|"
                            r"\bko\s+(build|publish|resolve|apply)\b(?![^\n]*(--local|\s-L\b))|jib:build|"
-                           r"skaffold\s+(run|build)\b|make\b[^\n]*[ \t][\w.-]*(push|publish)[\w.-]*(?=[ \t;&|]|$)", re.I | re.M)
+                           r"skaffold\s+(run|build)\b|make\b[^\n]*[ \t][\w.-]*(push|publish)[\w.-]*(?=[ \t;&|]|$)",
+                           re.I | re.M)
 
 
 def pushes(hit: Hit) -> bool:

@@ -180,8 +180,10 @@ def evaluate(index, req: DocRequirement, min_words: int | None = None) -> DocMat
     words = req.min_words if min_words is None else min_words
     best, count = None, 0
     for rank, (doc, scope) in enumerate(_candidates(docset, req)):
-        count += 1
         match = inspect(docset, req, doc, scope, words)
+        if scope is not None and req.sections and not match.found:
+            continue  # a heading that merely mentions the topic, with none of the sections, is not the document
+        count += 1
         score = (len(match.missing) + len(match.stubs) + sum(1 for f in req.facts if not match.facts.get(f)),
                  match.words < words, rank)
         if best is None or score < best[0]:
@@ -231,8 +233,7 @@ def judge(index, req: DocRequirement, subject, match: DocMatch | None = None, *,
     for link, why in match.broken:
         failed = True
         yield subject.fail(f"A link in the {req.name} ({match.doc.path}) is broken: {why}.",
-                           at=Location(match.doc.path, link.line, link.col), key_path=f"{key}.links.{link.target}",
-                           level="warning")
+                           at=Location(match.doc.path, link.line, link.col), key_path=f"{key}.links.{link.target}")
     fresh_subject = replace(subject, key=subject.key + "/freshness", display=subject.display + " (freshness)")
     yield from review_outcomes(index, req, fresh_subject, match, key)
     if not failed:

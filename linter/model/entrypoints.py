@@ -104,7 +104,7 @@ def entry_points(index) -> list[EntryPoint]:
     """Every external entry point of the production render, in object order."""
     found = _CACHE.get(index)
     if found is None:
-        found = []
+        found, proxies = [], _proxy_pods(index)
         for obj in index.objects:
             if index.is_excluded(obj):
                 continue
@@ -116,7 +116,7 @@ def entry_points(index) -> list[EntryPoint]:
                 found += _servers(obj)
             elif obj.kind == "Service" and obj.group == "" and obj.spec.get("type") == "LoadBalancer":
                 found.append(EntryPoint(obj, "load-balancer", "", _lb_protocol(obj), ("spec", "type"),
-                                        internal=_internal_lb(obj), fronts_proxy=_fronts_proxy(index, obj)))
+                                        internal=_internal_lb(obj), fronts_proxy=_fronts_proxy(proxies, obj)))
         _CACHE[index] = found
     return found
 
@@ -176,12 +176,19 @@ def _internal_lb(obj) -> bool:
     return any(str(annotations.get(key, "")).lower() == value for key, value in INTERNAL_LB_ANNOTATIONS.items())
 
 
-def _fronts_proxy(index, service) -> bool:
-    selector = service.spec.get("selector")
+def _proxy_pods(index) -> dict:
+    """Pod labels of the workloads that run a proxy image, by namespace."""
+    found = {}
     for wl in index.workloads:
-        if wl.namespace == service.namespace and service_selector_matches(selector, wl.labels):
-            if any(PROXY_IMAGE.search(str(c.data.get("image", ""))) for c in wl.containers()):
-                return True
+        if any(PROXY_IMAGE.search(str(c.data.get("image", ""))) for c in wl.containers()):
+            found.setdefault(wl.namespace, []).append(wl.labels)
+    return found
+
+
+def _fronts_proxy(proxies, service) -> bool:
+    selector = service.spec.get("selector")
+    if any(service_selector_matches(selector, labels) for labels in proxies.get(service.namespace, ())):
+        return True
     if isinstance(selector, YMap) and str(selector.get("istio", "")).endswith("gateway"):
         return True  # the Istio ingress gateway installed by istioctl or its chart
     return False

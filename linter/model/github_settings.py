@@ -123,6 +123,27 @@ class SettingsEvidence:
     path: str | None = None
 
 
+def check_snapshot_file(path: str) -> str | None:
+    """Why a snapshot named with --github-settings cannot be used, or None. Named explicitly, a broken
+    snapshot is a usage error (exit 2, issue 6); found at the default path it is an RL001 finding."""
+    text, problem = read_text(path, 64 * 1024 * 1024)
+    if problem is not None:
+        return problem.message
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno}: invalid JSON ({exc.msg})"
+    errors = validation_errors(data)
+    if errors:
+        error = errors[0]
+        stream = load_stream(text)
+        loc = locate(stream.documents[0].data if stream.documents else None, path, error.absolute_path)
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        return (f"line {loc.line}: not a valid GitHub settings snapshot: {error.message} at {pointer}; write it "
+                f"again with `readylint snapshot github`")
+    return None
+
+
 def load_snapshot(index) -> SettingsEvidence:
     """Read the snapshot the run was given (RepoIndex.settings: github_settings, github_settings_shown)."""
     full = index.settings.get("github_settings") or os.path.join(index.root, DEFAULT_PATH)

@@ -226,10 +226,12 @@ def analysis_refs(rollout: K8sObject) -> list[AnalysisRef]:
 
 
 def find_template(index, rollout: K8sObject, ref: AnalysisRef) -> K8sObject | None:
-    if ref.cluster:
-        found = [o for o in index.of_kind("ClusterAnalysisTemplate") if o.name == ref.name]
-        return found[0] if found else None
-    return index.get("AnalysisTemplate", rollout.namespace, ref.name)
+    """The (Cluster)AnalysisTemplate a reference names, from the manifests or the ``inputs.gitops`` files."""
+    kind = "ClusterAnalysisTemplate" if ref.cluster else "AnalysisTemplate"
+    for obj in gitops_objects(index, kind):
+        if obj.name == ref.name and (ref.cluster or obj.namespace == rollout.namespace):
+            return obj
+    return None
 
 
 def progressive_steps(block) -> bool:

@@ -132,7 +132,9 @@ class RepoIndex:
         return policies_selecting(self, wl.namespace, wl.labels)
 
     def is_serving(self, wl: Workload) -> bool:
-        return wl.long_running and bool(self.services_selecting(wl))
+        """Long-running and selected by a Service that carries traffic: a Service whose every port is named
+        for metrics (`metrics`, `http-metrics`, `prometheus`) only lets Prometheus scrape the pods."""
+        return wl.long_running and any(not _metrics_only(s) for s in self.services_selecting(wl))
 
     # -- autoscaling -------------------------------------------------------------------------------------
 
@@ -168,6 +170,15 @@ class RepoIndex:
         replicas = wl.declared_replicas
         count = 1 if replicas is None else replicas
         return count, count, None
+
+
+_METRICS_PORT_WORDS = ("metrics", "prometheus", "prom-")
+
+
+def _metrics_only(service: K8sObject) -> bool:
+    ports = [p for p in (service.spec.get("ports") or ()) if isinstance(p, dict)]
+    return bool(ports) and all(any(word in str(p.get("name", "")).lower() for word in _METRICS_PORT_WORDS)
+                               for p in ports)
 
 
 def _int(value, default):

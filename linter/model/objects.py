@@ -12,7 +12,11 @@ CLUSTER_SCOPED = frozenset({
     "ValidatingAdmissionPolicyBinding", "APIService", "CertificateSigningRequest", "ClusterIssuer",
     "ClusterSecretStore", "GlobalNetworkPolicy", "CiliumClusterwideNetworkPolicy", "ClusterPolicy",
     "ClusterAnalysisTemplate", "ClusterServingRuntime", "PodSecurityPolicy", "GatewayClass",
+    "ConstraintTemplate", "ClusterRoleTemplate", "ClusterPolicyReport", "ClusterCleanupPolicy",
+    "ClusterAuthorizationPolicy", "ClusterTriggerBinding", "ClusterInterceptor", "ClusterTask",
 })
+# API groups whose every kind is cluster-scoped (Gatekeeper constraints are one kind per template).
+CLUSTER_SCOPED_GROUPS = frozenset({"constraints.gatekeeper.sh", "mutations.gatekeeper.sh"})
 
 IGNORE_ANNOTATION = "ignore.readylint.dev/"
 
@@ -63,7 +67,7 @@ class K8sObject:
         self.environment = environment or ""
         self.production = production
         self.namespace_defaulted = False
-        if self.kind in CLUSTER_SCOPED:
+        if self.kind in CLUSTER_SCOPED or self.group in CLUSTER_SCOPED_GROUPS:
             self.namespace = ""
         elif isinstance(meta.get("namespace"), str) and meta.get("namespace"):
             self.namespace = meta["namespace"]

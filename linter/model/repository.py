@@ -10,7 +10,7 @@ import os
 import re
 
 from ..findings import Location, Subject
-from ..inputs.files import read_text
+from ..inputs.files import inside_root, read_text
 
 REPO_SUBJECT_KEY = "repo:."
 ANCHOR_CANDIDATES = ("README.md", "readme.md", "README.rst", "README.adoc", "README", "Chart.yaml",
@@ -44,6 +44,9 @@ class RepositoryFiles:
         """The file's text, or None when it cannot be read (an RL001 problem is recorded once)."""
         if path in self._texts:
             return self._texts[path]
+        if not inside_root(self.root, path):  # a path built from a link in a document: never read outside
+            self._texts[path] = None
+            return None
         text, problem = read_text(os.path.join(self.root, path), self.max_bytes)
         if problem is not None:
             self.problems.append((path, f"{path} cannot be read: {problem.message}.", problem.line,
@@ -63,10 +66,11 @@ class RepositoryFiles:
             found = self.actual(name)
             if found:
                 return Location(found, 1, 1)
-        readmes = sorted((p for p in self.files if os.path.basename(p).lower().startswith("readme")),
-                         key=lambda p: (p.count("/"), p))
-        if readmes:
-            return Location(readmes[0], 1, 1)
+        for prefix in ("readme", "chart.yaml"):  # the shallowest README, then the shallowest chart
+            found = sorted((p for p in self.files if os.path.basename(p).lower().startswith(prefix)),
+                           key=lambda p: (p.count("/"), p))
+            if found:
+                return Location(found[0], 1, 1)
         return Location(self.files[0] if self.files else "README.md", 1, 1)
 
     def subject(self, key_suffix: str = "", display: str = "the repository") -> Subject:

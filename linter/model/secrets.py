@@ -78,9 +78,14 @@ def consumed_secrets(wl: Workload) -> list[Consumption]:
     return out
 
 
+_GENERATED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def job_generated_secrets(index) -> set[tuple[str, str]]:
     """Secrets a Job of the repository creates at install time (``--secret-name=``, as kube-webhook-certgen)."""
-    out = set()
+    if index in _GENERATED:
+        return _GENERATED[index]
+    out = _GENERATED[index] = set()
     for wl in index.workloads:
         if wl.kind not in ("Job", "CronJob", "Pod"):
             continue

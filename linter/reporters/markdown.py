@@ -179,6 +179,11 @@ def readiness(report: Report, category: str | None = None, per_item: int = FINDI
         item = _item(report, entry, meta, implemented.get(entry["code"]), by_code.get(entry["code"], []),
                      hidden_by_code.get(entry["code"], 0), per_item)
         sections.setdefault(entry["section"], Section(entry["section"], entry["section_title"], [])).items.append(item)
+    for meta in (m for m in report.rules if m.is_custom):  # the team's own rules (custom_rules.py), last
+        entry = {"code": meta.code, "slug": meta.slug, "text": meta.text, "section": meta.section,
+                 "section_title": meta.section_title}
+        item = _item(report, entry, meta, meta, by_code.get(meta.code, []), hidden_by_code.get(meta.code, 0), per_item)
+        sections.setdefault(entry["section"], Section(entry["section"], entry["section_title"], [])).items.append(item)
     items = [item for section in sections.values() for item in section.items]
     fix_first = sorted((i for i in items if i.state == "fail" and sum(i.counts.values())),
                        key=lambda i: (-i.worst, -sum(i.counts.values())))[:FIX_FIRST]

@@ -87,13 +87,14 @@ def _dump(report, category, results, cut_notes, index) -> str:
 def rule_descriptor(meta) -> dict:
     """S3/S4: one reportingDescriptor per selected rule, from the rule's single source of truth."""
     what = meta.doc.get("What it does") or meta.text
-    markdown = meta.markdown().rstrip("\n") + f"\n\n[{meta.code} {meta.slug} documentation]({meta.help_uri})\n"
+    markdown = meta.markdown().rstrip("\n") + (f"\n\n[{meta.code} {meta.slug} documentation]({meta.help_uri})\n"
+                                                if meta.help_uri else "\n")
     properties = {"precision": PRECISION.get(meta.confidence, "medium"), "tags": rule_tags(meta)}
     if meta.is_security:
         properties["security-severity"] = str(meta.security_severity or SECURITY_SEVERITY[meta.severity])
     else:
         properties["problem.severity"] = PROBLEM_SEVERITY[meta.severity]
-    return {
+    descriptor = {
         "id": meta.code,
         "name": meta.slug,
         "shortDescription": {"text": _clip(meta.text)},
@@ -103,6 +104,9 @@ def rule_descriptor(meta) -> dict:
         "defaultConfiguration": {"level": meta.severity},
         "properties": properties,
     }
+    if not meta.help_uri:  # a custom rule without a `url`: no page to link
+        del descriptor["helpUri"]
+    return descriptor
 
 
 def rule_tags(meta) -> list[str]:

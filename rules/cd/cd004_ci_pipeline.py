@@ -76,9 +76,10 @@ ADVICE = {
 @rule(code="CD004", slug="ci-pipeline", scope="repository", severity="error", confidence="medium",
       evidence="C, S")
 def check(index, opts):
-    if no_repository(index):
+    missing = no_repository(index)
+    if missing:
         subject = index.repo.subject("ci-pipeline", "the CI pipeline")
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+        yield subject.not_applicable(*missing)
         return
     runnable = [p for p in pipelines(index) if not p.callable]
     if not runnable:
@@ -146,8 +147,9 @@ def _stage_hits(index, category):
 def _triggers(index, runnable):
     subject = index.repo.subject("ci-pipeline/triggers", "the CI triggers")
     main = main_pipeline(index)
-    on_pr = [p for p in runnable if p.events & PR_EVENTS]
-    on_push = [p for p in runnable if p.default_branch_push]
+    by_size = sorted(runnable, key=lambda p: (-len(p.jobs), p.path))
+    on_pr = [p for p in by_size if p.events & PR_EVENTS]
+    on_push = [p for p in by_size if p.default_branch_push]
     failed = False
     if not on_pr:
         failed = True
@@ -205,17 +207,25 @@ def _nearest_job(index, category):
     return main.jobs[0].location if main.jobs else main.location
 
 
-_IMMUTABLE = re.compile(r"sha|digest|version|ref_name|\btag\b|github\.ref|outputs\.tags|\d+\.\d+|semver|VERSION|TAG",
-                        re.I)
+MUTABLE_TAGS = ("", "latest", "main", "master", "dev", "develop", "edge", "stable", "nightly")
+
+
+def _mutable(ref: str) -> bool:
+    """A literal image reference whose tag moves (none, :latest, a branch name); expressions get the benefit."""
+    if "$" in ref or "@sha256:" in ref:
+        return False
+    last = ref.rsplit("/", 1)[-1]
+    return (last.split(":", 1)[1] if ":" in last else "") in MUTABLE_TAGS
 
 
 def _stage_problems(index, category, good):
     if category == IMAGE_BUILD:
         for hit in good:
-            tags = hit.step.input("tags") if hit.step.uses else " ".join(re.findall(r"-t\s+(\S+)", hit.step.run))
-            if tags and not _IMMUTABLE.search(tags) and all(
-                    t.strip().endswith(":latest") or ":" not in t.rsplit("/", 1)[-1]
-                    for t in re.split(r"[\s,]+", tags) if t.strip()):
+            refs = (re.split(r"[\n,]+", hit.step.input("tags")) if hit.step.uses
+                    else re.findall(r"(?:-t|--tag|--destination)[ =]+['\"]?([^\s'\"]+)", hit.step.run))
+            refs = [r.strip() for r in refs if r.strip()]
+            tags = ", ".join(refs)
+            if refs and all(_mutable(r) for r in refs):
                 yield (f"The image pushed by {hit.step.job.display} is tagged only `{tags.strip()}`, a mutable tag: "
                        f"deploys cannot be traced or rolled back. Tag it with the commit SHA or a version.",
                        hit.step.location, f"{hit.step.job.key}.tags", None, ())

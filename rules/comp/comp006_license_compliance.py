@@ -39,7 +39,7 @@ jobs:
         with: {deny-licenses: "AGPL-3.0"}
 ```
 """
-from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
+from readylint.findings import EVIDENCE_UNAVAILABLE, Location
 from readylint.model.ci import gating, no_repository
 from readylint.model.ci_tools import LICENCE, hits, remote_calls, template_hits
 from readylint.model.github_settings import load_snapshot
@@ -51,8 +51,9 @@ from readylint.registry import rule
       evidence="R, C, S", options={"proprietary": False})
 def check(index, opts):
     subject = index.repo.subject("licence-file", "the project licence")
-    if no_repository(index):
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(*missing)
         return
     path = licence_file(index)
     if opts["proprietary"]:
@@ -63,8 +64,11 @@ def check(index, opts):
     elif _snapshot_licence(index):
         yield subject.passed(f"GitHub detects the licence {_snapshot_licence(index)} (settings snapshot)")
     else:
+        charts = [c for c in index.repo.glob("**/Chart.yaml") if "artifacthub.io/license" in (index.repo.text(c) or "")]
+        note = (f" The artifacthub.io/license annotation in {charts[0]} describes the chart package only."
+                if charts else "")
         yield subject.fail("The repository has no licence file (LICENSE, LICENCE, COPYING or a REUSE LICENSES/ "
-                           "folder), so nobody may legally use or redistribute it. Add one.",
+                           f"folder), so nobody may legally use or redistribute it. Add one.{note}",
                            at=index.repo.anchor(), key_path="licence.file", level="error")
     subject = index.repo.subject("licence-check", "the dependency licence check")
     found = hits(index, LICENCE)

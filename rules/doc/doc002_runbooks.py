@@ -4,12 +4,14 @@
 Checks that every alerting rule at or above `runbook_min_severity` has an `annotations.runbook_url` (or
 `runbook`) that resolves: a path in the repository (a file, and its heading when the link has an anchor), a
 URL under `platform.runbooks_base_url` that maps to a file here (`<base>/<component>/<alert>` finds
-`.../<component>/<Alert>.md`, case-insensitively), or an upstream runbook site in `runbook_sites` (fine
-for platform alerts). `{{ $labels.alertname }}` in a URL is replaced by the alert's name. Each runbook a
+`.../<component>/<Alert>.md`, case-insensitively), or the page for that very alert on an upstream runbook
+site in `runbook_sites` (fine for platform alerts; an application alert linking another alert's upstream
+page is flagged). `{{ $labels.alertname }}` in a URL is replaced by the alert's name. Each runbook a
 link reaches needs the sections of `runbook_sections` (`/` separates alternatives), each with at least
 `doc_section_min_words` words besides TODO/TBD markers. With no alerting rules at all, a `RUNBOOK.md` or a
 runbook folder with one written runbook is enough. A runbook outside the repository, not under a declared
-base URL, cannot be checked: unknown, not a pass.
+base URL, cannot be checked: unknown, not a pass. With full git history, a runbook is also flagged when
+the alerts that link it changed more than `doc_staleness_days` after it.
 
 ## Why it matters
 An alert that pages someone at night without saying what it means and what to do turns every incident
@@ -45,16 +47,41 @@ spec:
           expr: up{job="api"} == 0
           labels: {severity: critical}
           annotations:
-            runbook_url: https://runbooks.prometheus-operator.dev/runbooks/general/targetdown
+            runbook_url: docs/runbooks/ApiDown.md
+```
+```markdown pass file=docs/runbooks/ApiDown.md
+# ApiDown
+
+### Meaning
+
+Prometheus cannot scrape any API pod, so the shop cannot take orders and the checkout page shows an
+error to every customer who tries to pay.
+
+### Diagnosis
+
+Check the pods with kubectl get pods -n shop -l app=api, read the events of any pod that is not ready,
+and look at the last deploy in Argo CD to see whether the outage started with a release.
+
+### Mitigation
+
+If the outage started with a release, revert the release commit in Git and let Argo CD sync it;
+otherwise scale the deployment up again and restart pods stuck in CrashLoopBackOff one at a time.
+
+### Escalation
+
+Page the shop on-call engineer through PagerDuty; after 30 minutes without progress escalate to the
+platform team lead and open an incident in the incidents channel.
 ```
 """
-import posixpath
 import re
+from dataclasses import replace
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.model.doc_requirements import DocRequirement, SectionSpec, inspect
+from readylint.inputs.git_history import history
+from readylint.model.doc_requirements import DocRequirement, SectionSpec, inspect, stale_outcomes
 from readylint.model.docs import docs
 from readylint.model.monitoring import alerts
+from readylint.model.runbooks import resolve, runbook_files
 from readylint.registry import rule
 
 SEVERITY_RANK = {"none": -1, "info": 0, "informational": 0, "low": 0, "warning": 1, "warn": 1, "medium": 1,
@@ -62,11 +89,6 @@ SEVERITY_RANK = {"none": -1, "info": 0, "informational": 0, "low": 0, "warning":
 SYNONYMS = {"meaning": r"\bmeaning\b|\bdescription\b|\boverview\b|\bsummary\b", "impact": r"\bimpact\b",
             "diagnosis": r"diagnos|troubleshoot|investigat|\bdebug", "mitigation": r"mitigat|remediat|resol|\bfix",
             "escalation": r"escalat|\bcontacts?\b|\bowners?\b|\bsupport\b"}
-RUNBOOK_GLOBS = ("RUNBOOK.md", "RUNBOOKS.md", "docs/runbooks/**/*.md", "docs/runbook*.md", "runbooks/**/*.md",
-                 "docs/**/runbooks/**/*.md", "**/runbooks/**/*.md", "**/runbook.md")
-TEMPLATE = re.compile(r"\{\{\s*(?:\$labels\.alertname|\.Labels\.alertname|\$labels\.alert)\s*\}\}")
-
-
 def sections(names) -> tuple:
     out = []
     for name in names:
@@ -76,70 +98,8 @@ def sections(names) -> tuple:
     return tuple(out)
 
 
-def _base(url: str) -> str:
-    return re.sub(r"^https?://", "", url.strip()).rstrip("/").lower()
-
-
-def _runbook_files(index):
-    return [p for p in docs(index).find(*RUNBOOK_GLOBS) if not p.lower().endswith(("_index.md", "/readme.md"))]
-
-
-def _map_url(index, rest: str) -> str | None:
-    """The repository file a runbook URL path names (``kubernetes/kubepodcrashlooping`` →
-    ``.../kubernetes/KubePodCrashLooping.md``), comparing without case and extension."""
-    rest = re.sub(r"\.(md|html?)$", "", rest.strip("/").lower())
-    if not rest:
-        return None
-    for path in index.repo.files:
-        lower = path.lower()
-        stem = re.sub(r"\.(md|markdown|rst|adoc)$", "", lower)
-        if stem == lower:
-            continue
-        for candidate in (stem, stem.rsplit("/", 1)[0] if stem.endswith(("/_index", "/index", "/readme")) else None):
-            if candidate and (candidate == rest or candidate.endswith("/" + rest)):
-                return path
-    return None
-
-
-def resolve(index, alert, url: str, opts):
-    """(status, path, anchor, why): status is "repo", "claim", "upstream", "external" or "broken"."""
-    platform = index.settings.get("platform") or {}
-    url = TEMPLATE.sub(alert.name, url.strip())
-    if "{{" in url:
-        return "external", None, "", f"the runbook URL {url} is a template readylint cannot expand"
-    target, _, anchor = url.partition("#")
-    if "://" not in target:
-        for base in (posixpath.dirname(alert.path), ""):
-            wanted = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
-            actual = index.repo.actual(wanted)
-            if actual:
-                return "repo", actual, anchor, ""
-        return "broken", None, anchor, f"{target} does not exist in the repository"
-    base_url = platform.get("runbooks_base_url")
-    if base_url and _base(target).startswith(_base(base_url)):
-        rest = _base(target)[len(_base(base_url)):]
-        found = _map_url(index, rest)
-        if found:
-            return "repo", found, anchor, ""
-        if _runbook_files(index):
-            return "broken", None, anchor, (f"no runbook in the repository matches {rest.strip('/')} under "
-                                            f"platform.runbooks_base_url")
-        return "claim", None, anchor, "claim: platform.runbooks_base_url (link shape checked only)"
-    repo_url = str((index.settings.get("project") or {}).get("repo_url") or "")
-    if repo_url and _base(target).startswith(_base(repo_url) + "/"):
-        match = re.match(r"/(?:blob|tree)/[^/]+/(.+)", _base(target)[len(_base(repo_url)):])
-        if match and index.repo.actual(match.group(1)):
-            return "repo", index.repo.actual(match.group(1)), anchor, ""
-        return "broken", None, anchor, f"{target} names no file of this repository"
-    host = _base(target)
-    if any(host.startswith(_base(site)) for site in opts["runbook_sites"]):
-        return "upstream", None, anchor, "an upstream runbook (fine for platform alerts)"
-    return "external", None, anchor, (f"the runbook {target} is outside the repository; declare "
-                                      "platform.runbooks_base_url to have it accepted")
-
-
 @rule(code="DOC002", slug="runbooks", scope="alert", severity="warning", confidence="high", evidence="M, R",
-      options={"runbook_min_severity": "warning", "doc_section_min_words": 20,
+      options={"runbook_min_severity": "warning", "doc_section_min_words": 20, "doc_staleness_days": 180,
                "runbook_sections": ["Meaning/Impact", "Diagnosis", "Mitigation", "Escalation"],
                "runbook_sites": ["runbooks.prometheus-operator.dev",
                                  "github.com/kubernetes-monitoring/kubernetes-mixin"]})
@@ -163,7 +123,7 @@ def check(index, opts):
                                f"pointing at docs/runbooks/{alert.name}.md.", at=alert.location,
                                key_path="annotations.runbook_url")
             continue
-        status, path, anchor, why = resolve(index, alert, url, opts)
+        status, path, anchor, why = resolve(index, alert, url, opts["runbook_sites"])
         if status == "broken":
             yield subject.fail(f"The runbook link of alert {alert.name} ({alert.owner}) is broken: {why}.",
                                at=alert.at(f"annotations.{key}"), key_path=f"annotations.{key}")
@@ -205,6 +165,13 @@ def _judge_runbooks(index, runbooks, opts):
                                at=match.location, key_path="runbook.sections", related=related)
         else:
             yield runbook.passed()
+        if history(index).available:  # only with full history: the spec's PASS does not depend on it
+            fresh = docset.freshness(doc)
+            if fresh.known:
+                alert_files = tuple(sorted({a.path for a, _, _ in linked}))
+                at = fresh.location if fresh.source == "last_reviewed" else match.location
+                yield from stale_outcomes(index, "runbook", replace(runbook, key=runbook.key + "/freshness"), path,
+                                          fresh, at, alert_files, opts["doc_staleness_days"], "runbook")
         for _, _, subject in linked:
             yield subject.passed(f"links {match.where}")
 
@@ -212,7 +179,7 @@ def _judge_runbooks(index, runbooks, opts):
 def _no_alerts(index, opts):
     subject = index.repo.subject("runbooks", "runbooks")
     docset = docs(index)
-    for path in _runbook_files(index):
+    for path in runbook_files(index):
         doc = docset.get(path)
         if doc is not None and not doc.is_stub(opts["doc_section_min_words"]):
             yield subject.passed(f"{path} is a written runbook (no alerting rules in the repository)")

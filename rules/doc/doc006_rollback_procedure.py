@@ -65,7 +65,7 @@ def requirement(min_words, mechanism="with Argo CD: git revert"):
         paths=("ROLLBACK.md", "docs/rollback*.md", "docs/**/rollback*.md", "docs/rollback*.rst",
                "docs/rollback*.adoc"),
         headings=(r"roll(?:ing)?[ -]?back|revert|undo",),
-        exclude_headings=(r"migrat|schema|database|flyway|liquibase|alembic",),
+        exclude_headings=(r"migrat|schema|database|flyway|liquibase|alembic|automat|criteria",),
         exclude_paths=("CHANGELOG.md", "**/CHANGELOG.md"), min_words=min_words,
         fix=f"Add a 'Rollback' section that uses the delivery mechanism in place ({mechanism}).")
 

@@ -144,8 +144,8 @@ def check(index, opts):
         yield subject.not_applicable(NOT_RELEVANT, "no long-running service in the render (or project.type is "
                                                    "library or batch): nothing serves requests to cache")
         return
-    evidence = []
-    for wl, container, kind, is_cache in cache_workloads(index):
+    evidence, caches = [], list(cache_workloads(index))
+    for wl, container, kind, is_cache in caches:
         if not is_cache:
             continue
         evidence.append(f"{kind} in {wl.ref}")
@@ -169,7 +169,7 @@ def check(index, opts):
                                 level="warning")
     evidence += [f"chart dependency {name}" for name in _chart_dependencies(index)]
     evidence += [o.ref for o in index.objects if (o.group, o.kind) in CACHE_CRS]
-    evidence += _env_evidence(index)
+    evidence += _env_evidence(index, caches)
     evidence += [f"CDN caching in {o.ref}" for o in index.of_kind("BackendConfig") if dig(o.spec, "cdn", "enabled")]
     evidence += [f"proxy caching on {o.ref}" for o in index.of_kind("Ingress")
                  if "proxy_cache" in str(o.annotations.get("nginx.ingress.kubernetes.io/configuration-snippet", ""))]
@@ -194,12 +194,12 @@ def _chart_dependencies(index):
                         yield str(dep["name"])
 
 
-def _env_evidence(index):
-    caches = {wl.obj.name for wl, _, _, is_cache in cache_workloads(index) if not is_cache}
+def _env_evidence(index, caches):
+    stores = {wl.obj.name for wl, _, _, is_cache in caches if not is_cache}
     for wl in index.workloads_for(long_running=None):
         for container in wl.containers():
             for env in sequence(container.data.get("env")):
                 name, value = str(dig(env, "name") or ""), str(dig(env, "value") or "")
-                if CACHE_ENV.match(name) and not any(store in value for store in caches):
+                if CACHE_ENV.match(name) and not any(store in value for store in stores):
                     yield f"{name} in {wl.ref}"
                     return

@@ -2,11 +2,11 @@
 
 ## What it does
 Finds every CI step that builds and pushes a container image (`docker/build-push-action` with `push`,
-`docker push`, `--push`, kaniko, buildah, ko, jib, skaffold; images built only to be tested are not subjects)
-and checks that a gating image scan runs in the same job, in a job it
-`needs:`, or in a later job that a deploy job waits for: `aquasecurity/trivy-action` with `image-ref`
-(and `exit-code: 1`), `anchore/scan-action` with `image`, `snyk/actions/docker`, `docker/scout-action`
-`cves` with `exit-code`, `trivy image --exit-code 1`, `grype --fail-on`, or GitLab container scanning. Local
+`docker push`, `--push`, kaniko, buildah, ko, jib, skaffold; images built only to be tested are not subjects;
+a step in a reusable workflow is one subject however many jobs call it) and checks that a gating image scan
+runs in the same job, in a job it `needs:`, or in a later job that a deploy job waits for:
+`aquasecurity/trivy-action` with `image-ref` (and `exit-code: 1`), `anchore/scan-action` with `image`,
+`snyk/actions/docker`, `docker/scout-action` `cves` with `exit-code`, `trivy image --exit-code 1`, `grype --fail-on`, or GitLab container scanning. Local
 reusable workflows and composite actions are followed; builds or scans hidden in remote reusable workflows
 are "unknown".
 
@@ -58,9 +58,10 @@ NOT_SCANNERS = KNOWN_REMOTE
 @rule(code="SEC006", slug="image-scanning", scope="repository", severity="error", confidence="medium",
       evidence="C")
 def check(index, opts):
-    if no_repository(index):
+    missing = no_repository(index)
+    if missing:
         subject = index.repo.subject("image-build", "the repository's images")
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+        yield subject.not_applicable(*missing)
         return
     built = hits(index, IMAGE_BUILD)
     builds = _unique([h for h in built if pushes(h)])
@@ -68,54 +69,65 @@ def check(index, opts):
         yield from _no_builds(index, built)
         return
     scans = hits(index, IMAGE_SCAN)
-    gitlab_templates = template_hits(index, IMAGE_SCAN)
-    weaker = _weaker_evidence(index)
-    for build in builds:
-        step, job = build.step, build.step.job
-        names = image_names(build)
-        subject = (index.repo.subject(f"image/{names[0]}@{job.pipeline.path}:{job.key}",
-                                      f"image {names[0]} (pushed by {job.display})") if names else
-                   index.repo.subject(f"image-build/{step.origin}:{job.key}", f"the image built by {job.display}"))
-        what = f"The image {names[0]} pushed by {job.display}" if names else f"The image built by {job.display}"
-        if job.pipeline.kind == "gitlab" and gitlab_templates:
-            yield subject.passed(f"GitLab container scanning ({gitlab_templates[0][1]}) scans the pipeline's images")
-            continue
-        reachable = _reachable_scans(build, scans)
-        good = [s for s in reachable if s[1] is None]
-        if good:
-            yield subject.passed(f"{good[0][0].tool} at {good[0][0].step.location.path}:"
-                                 f"{good[0][0].step.location.line} gates it")
-            continue
-        opaque = _opaque_jobs(job)
-        if opaque and not reachable:
-            yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{job.display} is part of a pipeline that calls "
-                                         f"{opaque[0].uses}; a scan there cannot be seen")
-            continue
-        if weaker:
-            yield subject.passed(weaker)
-            continue
-        if reachable:
-            scan, why = reachable[0]
-            yield subject.fail(
-                f"The {scan.tool} scan in {scan.step.job.display} does not gate {what[0].lower() + what[1:]}: "
-                f"{why}. Make the scan fail the job on findings before the image is pushed or "
-                f"deployed.", at=scan.step.location, key_path=f"{job.key}.scan",
-                related=[Related(step.location, "The image is built here.")])
-            continue
-        elsewhere = [s for s in scans if s.step.job.pipeline is not job.pipeline]
-        fs_only = [s for s in hits(index, FS_SCAN) if s.step.job.pipeline is job.pipeline]
-        if elsewhere:
-            why = (f" The scan in {elsewhere[0].step.job.display} does not run before this push"
-                   f"{' (it runs only on a schedule)' if _scheduled_only(elsewhere[0]) else ''}.")
-        elif fs_only:
-            why = f" {fs_only[0].tool} scans files and dependencies, not the built image."
+    context = (scans, template_hits(index, IMAGE_SCAN), _weaker_evidence(index))
+    groups: dict = {}
+    for build in builds:  # a reusable workflow's build step reached from several jobs is one subject
+        groups.setdefault(build.step.location, []).append(build)
+    for location, group in groups.items():
+        verdicts = [(build, _judge(index, build, *context)) for build in group]
+        names = image_names(group[0])
+        callers = [b.step.job for b in group]
+        shown = f"{names[0]} " if names else ""
+        subject = index.repo.subject(f"image/{names[0]}" if names else f"image-build/{location.path}:{location.line}",
+                                     f"image {names[0]}" if names else f"the image built at {location.path}:"
+                                                                        f"{location.line}")
+        failed = [(b, v) for b, v in verdicts if v[0] == "fail"]
+        unknown = [(b, v) for b, v in verdicts if v[0] == "unknown"]
+        if failed:
+            build, (_, message, at, key) = failed[0]
+            jobs = ", ".join(b.step.job.display for b, _ in failed)
+            related = [Related(b.step.job.location, f"{b.step.job.display} pushes the image through this step.")
+                       for b, _ in failed if b.step.job.location != at]
+            yield subject.fail(message.format(what=f"{shown}pushed by {jobs}"), at=at, key_path=key,
+                               related=related[:10])
+        elif unknown:
+            yield subject.not_applicable(EVIDENCE_UNAVAILABLE, unknown[0][1][1])
         else:
-            why = ""
-        related = [Related(s.step.location, "This scan does not gate the build.") for s in (elsewhere + fs_only)[:3]]
-        yield subject.fail(
-            f"{what} ({build.tool}) is not scanned for vulnerabilities before it is pushed or deployed.{why} Add a "
-            f"gating image scan (e.g. Trivy with image-ref and exit-code: 1) to this job or to a job it needs.",
-            at=step.location, key_path=f"{job.key}.build", related=related)
+            yield subject.passed(verdicts[0][1][1] + (f" (pushed by {len(callers)} jobs)" if len(callers) > 1 else ""))
+
+
+def _judge(index, build, scans, gitlab_templates, weaker):
+    """("pass", why) | ("unknown", why) | ("fail", message template with {what}, Location, key path)."""
+    step, job = build.step, build.step.job
+    if job.pipeline.kind == "gitlab" and gitlab_templates:
+        return "pass", f"GitLab container scanning ({gitlab_templates[0][1]}) scans the pipeline's images"
+    reachable = _reachable_scans(build, scans)
+    good = [scan for scan, why in reachable if why is None]
+    if good:
+        return "pass", f"{good[0].tool} at {good[0].step.location.path}:{good[0].step.location.line} gates it"
+    opaque = _opaque_jobs(job)
+    if opaque and not reachable:
+        return "unknown", (f"{job.display} is part of a pipeline that calls {opaque[0].uses}; a scan there "
+                           "cannot be seen")
+    if weaker:
+        return "pass", weaker
+    if reachable:
+        scan, why = reachable[0]
+        return ("fail", f"The {scan.tool} scan in {scan.step.job.display} does not gate the image {{what}}: {why}. "
+                        f"Make the scan fail the job on findings before the image is pushed or deployed.",
+                scan.step.location, f"{job.key}.scan")
+    elsewhere = [s for s in scans if s.step.job.pipeline is not job.pipeline]
+    fs_only = [s for s in hits(index, FS_SCAN) if s.step.job.pipeline is job.pipeline]
+    if elsewhere:
+        why = (f" The scan in {elsewhere[0].step.job.display} does not run before this push"
+               f"{' (it runs only on a schedule)' if _scheduled_only(elsewhere[0]) else ''}.")
+    elif fs_only:
+        why = f" {fs_only[0].tool} scans files and dependencies, not the built image."
+    else:
+        why = ""
+    return ("fail", f"The image {{what}} ({build.tool}) is not scanned for vulnerabilities before it is pushed or "
+                    f"deployed.{why} Add a gating image scan (e.g. Trivy with image-ref and exit-code: 1) to the job "
+                    f"or to a job it needs.", step.location, f"{job.key}.build")
 
 
 def _unique(build_hits):

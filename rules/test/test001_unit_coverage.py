@@ -48,9 +48,10 @@ from readylint.registry import rule
 @rule(code="TEST001", slug="unit-coverage", scope="repository", severity="error", confidence="high",
       evidence="T, R, C", options={"coverage_min_line_pct": 80})
 def check(index, opts):
-    if no_repository(index):
+    missing = no_repository(index)
+    if missing:
         subject = index.repo.subject("unit-coverage", "the unit test coverage")
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+        yield subject.not_applicable(*missing)
         return
     minimum = float(opts["coverage_min_line_pct"])
     subject = index.repo.subject("unit-coverage", "the unit test coverage")

@@ -6,8 +6,9 @@ pytest `integration` marker, Testcontainers in a dependency manifest, chart test
 for a gating CI step that runs them (`go test -tags=integration`, `pytest -m integration`, `mvn verify`,
 `make test-integration`, `ct install`, or a step named "integration tests"). Integration tests that CI runs
 count even when the test sources are elsewhere, and so does a gating end-to-end run against the deployed system
-(a kind, minikube or k3d cluster, or a deploy in the same job), which exercises the real integrations. Committed JUnit results of integration suites must hold tests,
-no failures or errors, and fewer skipped tests than `integration_max_skipped_pct` (50 %).
+(a kind, minikube or k3d cluster, or a deploy in the same job), which exercises the real integrations.
+Committed JUnit results of integration suites must hold tests, no failures or errors, and fewer skipped tests
+than `integration_max_skipped_pct` (50 %).
 
 ## Why it matters
 Unit tests with mocks do not show that the service works with its real database, queue or API. Integration
@@ -48,8 +49,9 @@ from readylint.registry import rule
       evidence="T, R, C", options={"integration_max_skipped_pct": 50})
 def check(index, opts):
     subject = index.repo.subject("integration-tests", "the integration tests")
-    if no_repository(index):
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(*missing)
         return
     if project_type(index) == "library":
         yield subject.not_applicable(NOT_RELEVANT, "project.type is library")

@@ -52,8 +52,9 @@ _TARGET = re.compile(r"base_?url|baseurl|https?://|preview|staging", re.I)
       evidence="R, C, T")
 def check(index, opts):
     subject = index.repo.subject("e2e-tests", "the end-to-end tests")
-    if no_repository(index):
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(*missing)
         return
     if project_type(index) in ("library", "batch"):
         yield subject.not_applicable(NOT_RELEVANT, f"project.type is {project_type(index)}: no user-facing flow")

@@ -65,8 +65,9 @@ _GAME_DAY = re.compile(r"(game-?days?|chaos)[^/]*/\d{4}-\d{2}-\d{2}[^/]*\.md$|\d
       evidence="M, R, C", options={"exempt": False, "chaos_max_age_days": 180})
 def check(index, opts):
     subject = index.repo.subject("chaos-testing", "chaos testing")
-    if no_repository(index):
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(*missing)
         return
     if opts["exempt"]:
         yield subject.not_applicable(NOT_RELEVANT, "rules.options.TEST004.exempt: the service is not critical")

@@ -9,7 +9,8 @@ settings snapshot) and, with `require_dast: true`, **DAST** (OWASP ZAP actions, 
 passes when a scan gates: it runs on pull requests (or before a deploy that needs it) and is not
 `continue-on-error`. Without a snapshot, missing SAST and secret scanning are "unknown" (CodeQL default
 setup and GitHub secret scanning live in the settings). Chart-only repositories need a configuration scan
-(Checkov, kube-linter, Trivy config) instead of SAST and SCA. Image scanning is SEC006's.
+(Checkov, kube-linter, Kubescape, Trivy config) instead of SAST and SCA. Dependabot or Renovate configuration
+is mentioned but never counts as a scan. Image scanning is SEC006's.
 
 ## Why it matters
 Vulnerable code, vulnerable dependencies and leaked credentials are the commonest ways services are
@@ -56,12 +57,15 @@ CATEGORIES = ((SAST, "sast", "static analysis (SAST)", "github/codeql-action or 
 @rule(code="TEST005", slug="security-testing", scope="repository", severity="error", confidence="medium",
       evidence="C, S", options={"require_dast": False})
 def check(index, opts):
-    if no_repository(index):
+    missing = no_repository(index)
+    if missing:
         subject = index.repo.subject("security-testing", "security testing")
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+        yield subject.not_applicable(*missing)
         return
     chart_only = not builds_code(index) and bool(index.repo.glob("**/Chart.yaml"))
     snapshot = load_snapshot(index).snapshot
+    if chart_only:
+        yield from _config_scan(index, index.repo.subject("security-testing/config", "configuration scanning"))
     for category, key, label, example in CATEGORIES:
         subject = index.repo.subject(f"security-testing/{key}", label)
         if category == DAST and not opts["require_dast"]:
@@ -69,7 +73,8 @@ def check(index, opts):
                                          "require_dast: true")
             continue
         if chart_only and category in (SAST, SCA):
-            yield from _config_scan(index, subject, label)
+            yield subject.not_applicable(NOT_RELEVANT, "chart-only repository: a configuration scan is required "
+                                         "instead")
             continue
         found = hits(index, category)
         templates = template_hits(index, category)
@@ -102,18 +107,22 @@ def check(index, opts):
             yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"no workflow runs {label}; {where} may be enabled "
                                          f"in the repository settings, which no snapshot records")
             continue
-        yield subject.fail(f"No CI job runs {label}. Add a gating scan on pull requests (e.g. {example}).",
+        bots = index.repo.glob(".github/dependabot.yml", ".github/dependabot.yaml", "renovate.json", "renovate.json5",
+                               ".github/renovate.json", ".renovaterc", ".renovaterc.json")
+        note = (f" ({bots[0]} keeps dependencies updated but does not block a vulnerable one.)"
+                if bots and category == SCA else "")
+        yield subject.fail(f"No CI job runs {label}. Add a gating scan on pull requests (e.g. {example}).{note}",
                            at=ci_anchor(index), key_path=f"security.{key}")
 
 
-def _config_scan(index, subject, label):
+def _config_scan(index, subject):
     scans = [h for h in hits(index, CONFIG_SCAN) if gating(h.step) is None]
     if scans:
         yield subject.passed(f"chart-only repository: {scans[0].tool} scans the configuration")
     else:
-        yield subject.fail(f"This chart-only repository needs a configuration scan instead of {label}, and no CI "
-                           f"job runs one. Add Checkov, kube-linter or `trivy config` to the pull-request workflow.",
-                           at=ci_anchor(index), key_path="security.config")
+        yield subject.fail("This chart-only repository has no gating configuration scan, which replaces SAST and "
+                           "dependency scanning for charts. Add Checkov, kube-linter, Kubescape or `trivy config` to "
+                           "the pull-request workflow.", at=ci_anchor(index), key_path="security.config")
 
 
 def _from_settings(snapshot, category):

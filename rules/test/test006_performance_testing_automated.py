@@ -6,7 +6,7 @@ Looks for a CI job that runs a load tool on a schedule, on pull requests or afte
 the Gatling build plugin, `jmeter -n`, `artillery run`, or a Flagger load-tester webhook; and checks that the
 test has pass/fail criteria: k6 `thresholds` in the script, Locust `--exit-code-on-error` or
 `process_exit_code`, Artillery `ensure`, Gatling assertions. A job that only runs on manual dispatch is not
-automation.
+automation. Not relevant for `project.type` library or batch, or when the manifests hold no serving workload.
 
 ## Why it matters
 Performance regressions ship silently when load tests run only when someone remembers, and a k6 script
@@ -48,11 +48,15 @@ _SCRIPT = re.compile(r"k6\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*([\w./-]+\.(?:js|ts))")
       confidence="medium", evidence="C")
 def check(index, opts):
     subject = index.repo.subject("performance-testing", "automated performance testing")
-    if no_repository(index):
-        yield subject.not_applicable(NOT_RELEVANT, no_repository(index))
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(*missing)
         return
     if project_type(index) in ("library", "batch"):
         yield subject.not_applicable(NOT_RELEVANT, f"project.type is {project_type(index)}: no serving component")
+        return
+    if index.objects and not any(index.is_serving(w) for w in index.workloads_for(long_running=True)):
+        yield subject.not_applicable(NOT_RELEVANT, "the manifests have no serving workload")
         return
     runs = hits(index, LOAD)
     flagger = [o for o in index.of_kind("Canary") if "loadtester" in str(o.spec.get("analysis"))]
