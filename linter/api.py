@@ -210,13 +210,22 @@ def _line(text: str, number: int, around: int = 0) -> str:
     return "\n".join(lines[max(0, number - 1 - around): number + around])
 
 
-def selection_gap(rel_paths) -> tuple | None:
-    """(N/A reason, why) when the run does not cover the repository root, so repository-level items
-    (docs, CI, reports, history) are not judged: standard input has no repository at all, and a selection
-    below the root (`readylint check deploy/`) asks about those files, not about the repository."""
+def project_base(root: str, rel_paths) -> str:
+    """The project folder of a monorepo run: the one linted folder below the root that holds its own
+    .readylint.yaml; repository-level items are then judged inside it. "" otherwise."""
+    if rel_paths and len(rel_paths) == 1 and rel_paths[0] not in (".", "") and \
+            os.path.isfile(os.path.join(root, rel_paths[0], ".readylint.yaml")):
+        return rel_paths[0]
+    return ""
+
+
+def selection_gap(rel_paths, base: str = "") -> tuple | None:
+    """(N/A reason, why) when the run does not cover the repository root (or a project folder), so
+    repository-level items (docs, CI, reports, history) are not judged: standard input has no repository
+    at all, and a selection below the root (`readylint check deploy/`) asks about those files only."""
     if rel_paths is None:
         return NOT_RELEVANT, "standard input has no repository around it"
-    if any(p in (".", "") for p in rel_paths):
+    if base or any(p in (".", "") for p in rel_paths):
         return None
     shown = ", ".join(sorted(rel_paths)[:3]) + (", ..." if len(rel_paths) > 3 else "")
     return EVIDENCE_UNAVAILABLE, (f"only part of the repository was linted ({shown}); lint the repository root to "
@@ -290,6 +299,7 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
                 loader.load_file(path)
             if options.progress is not None:
                 options.progress(number, len(files))
+    base = "" if reading_stdin else project_base(root, rel_paths)
     helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
     helm.render_into(loader, helm.plan(loader.objects, [] if reading_stdin else rel_paths))
     settings = {"exclude_namespaces": config.exclude_namespaces,
@@ -297,12 +307,13 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
                 "project": config.section("project"), "platform": config.section("platform"),
                 "max_file_bytes": loader.max_bytes, "config": config,
                 "today": options.today or _dt.date.today(),
-                "github_settings": snapshot_path, "github_settings_shown": options.github_settings}  # freshness rules age documents against it
+                "github_settings": snapshot_path, "github_settings_shown": options.github_settings,
+                "project_base": base}  # freshness rules age documents against it
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
     runs, index.rule_runs = [], {}  # roll-up rules (scope "roll-up", COMP002) run last and read the earlier runs
-    gap = selection_gap(None if reading_stdin else rel_paths)
+    gap = selection_gap(None if reading_stdin else rel_paths, base)
     for meta in sorted((m for m in selected if not m.code.startswith("RL")), key=lambda m: m.scope == "roll-up"):
         if gap and needs_whole_repository(meta):
             runs.append(not_run(meta, index.repo.subject().not_applicable(*gap)))

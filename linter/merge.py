@@ -31,6 +31,24 @@ def merge(findings: list) -> list:
         groups.setdefault(key + (nth,), []).append((origin, finding))
     for members in groups.values():
         out.append(_one(sorted(members, key=lambda m: (m[0], m[1].message))))
+    return _distinct(out)
+
+
+def _distinct(findings: list) -> list:
+    """Two renders that carry the same label (e.g. an ApplicationSet and its fasttemplate twin with the same
+    name) give the very same finding twice: keep one, with the related locations of both."""
+    first: dict[tuple, int] = {}
+    out = []
+    for finding in findings:
+        key = _place(finding) + (finding.level, finding.subject, finding.message)
+        if key not in first:
+            first[key] = len(out)
+            out.append(finding)
+            continue
+        kept = out[first[key]]
+        extra = tuple(item for item in finding.related if item not in kept.related)
+        if extra:
+            out[first[key]] = replace(kept, related=kept.related + extra)
     return out
 
 
@@ -51,7 +69,7 @@ def _one(members):
     rendered_by_readylint = "render" in properties.get("renderedLocation", {})
     if rendered_by_readylint or len(origins) > 1:
         properties["renders"] = origins
-        message += f" Rendered {'for' if rendered_by_readylint else 'in'} {_and(origins)}."
+        message += f" Rendered {'for' if rendered_by_readylint else 'in'} {_and(origins)}."  # all in `renders`
         if differing:
             message += " It differs " + "; ".join(differing)
     return replace(first, message=message, related=tuple(related), properties=properties)
@@ -70,5 +88,8 @@ def _generic(finding, words) -> str:
     return text
 
 
-def _and(names: list[str]) -> str:
+def _and(names: list[str], most: int = 3) -> str:
+    """At most ``most`` names, so that a chart rendered ten times keeps a readable message."""
+    if len(names) > most:
+        return ", ".join(names[:most]) + f" and {len(names) - most} more"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -354,9 +354,20 @@ def load_stream(text: str) -> YamlStream:
             builder.build(_events(attempt))
             break
         except Exception as exc:  # libyaml raises its own error classes; all carry marks
-            stream.issues.append(_parser_error(exc))
+            stream.issues.append(_within(_parser_error(exc), text))
     _attach_sources(text, stream)
     return stream
+
+
+def _within(issue: ParseIssue, text: str) -> ParseIssue:
+    """An error at the end of the stream is reported on the last line, so it points at a line that exists."""
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    if issue.line > len(lines):
+        issue.line = max(len(lines), 1)
+        issue.col = len(lines[-1]) + 1 if lines else 1
+    return issue
 
 
 def _attach_sources(text: str, stream: YamlStream) -> None:

@@ -576,9 +576,10 @@ def no_repository(index) -> tuple | None:
     listed = [p for p in index.files if p != "<stdin>"]
     if not listed:
         return NOT_RELEVANT, "no repository files were linted (standard input or an empty selection)"
+    local = [index.repo.local(p) for p in listed]  # relative to the project folder of a monorepo run
     for marker in ROOT_MARKERS:
-        if os.path.exists(os.path.join(index.root, marker)) and not any(
-                p.lower() == marker.lower() or p.startswith(marker + "/") for p in listed):
+        if os.path.exists(os.path.join(index.root, index.repo.base, marker)) and not any(
+                p.lower() == marker.lower() or p.startswith(marker + "/") for p in local):
             folder = posixpath.commonpath([posixpath.dirname(p) for p in listed]) or "."
             return EVIDENCE_UNAVAILABLE, (f"only part of the repository was linted ({folder}/, not {marker}); lint "
                                           f"the repository root to judge its CI, reports and licence")

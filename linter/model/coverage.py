@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..findings import Location
+from ..inputs import json_text
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 REPORT_GLOBS = {
@@ -195,7 +196,7 @@ def _lcov(path, text) -> Report:
 
 def _json(text):
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError as exc:
         error = ReportError(f"invalid JSON ({exc.msg})")
         error.position = (exc.lineno, exc.colno)

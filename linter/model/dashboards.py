@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
-import json
 import re
 import weakref
 from dataclasses import dataclass, field
 
 from ..findings import Location
+from ..inputs import json_text
 from .objects import K8sObject, dig, mapping, sequence
 from .selectors import label_selector_matches
 
@@ -115,7 +115,7 @@ def looks_like_dashboard(data) -> bool:
 def _parse(text: str, fallback: Location, in_file: bool = False):
     """(data, error, error location) of a JSON text; JSON errors point at their own line when in a file."""
     try:
-        return json.loads(text), None, None
+        return json_text.loads(text), None, None
     except ValueError as exc:
         line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
         msg = getattr(exc, "msg", str(exc))

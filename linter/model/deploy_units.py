@@ -31,7 +31,7 @@ class DeployUnit:
 
     def matches(self, index, app, url: str) -> bool:
         """The application's source is this repository (when known) and this chart's folder or name."""
-        if NOT_DEPLOYED.search(app.obj.path):
+        if NOT_DEPLOYED.search(index.repo.local(app.obj.path)):
             return False  # an example or test Application deploys a demo, not this repository
         for source in app.sources():
             if source.is_ref_only:
@@ -52,6 +52,11 @@ class DeployUnit:
         return False
 
 
+def is_chart_file(path: str) -> bool:
+    """Helm reads `Chart.yaml` case-sensitively; a `.github/workflows/chart.yaml` workflow is not a chart."""
+    return path.rsplit("/", 1)[-1] == "Chart.yaml" and not any(part.startswith(".") for part in path.split("/")[:-1])
+
+
 def _is_folder(index, path: str) -> bool:
     prefix = path.rstrip("/") + "/"
     return any(f.startswith(prefix) for f in index.files)
@@ -63,7 +68,8 @@ def deploy_units(index) -> list[DeployUnit]:
     cache = index.__dict__.setdefault("_gitops_cache", {})
     if "units" in cache:
         return cache["units"]
-    charts = sorted(p for p in index.repo.glob("**/Chart.yaml") if not NOT_DEPLOYED.search(p.rsplit("/", 1)[0]))
+    charts = sorted(p for p in index.repo.glob("**/Chart.yaml") if is_chart_file(p)
+                    and not NOT_DEPLOYED.search(index.repo.local(p).rsplit("/", 1)[0]))
     dirs = [p.rsplit("/", 1)[0] if "/" in p else "" for p in charts]
     config = index.settings.get("config")
     inputs = config.manifest_inputs if config is not None else []

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..findings import Location
+from ..inputs import json_text
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap, YSeq, load_stream
 
@@ -130,7 +131,7 @@ def check_snapshot_file(path: str) -> str | None:
     if problem is not None:
         return problem.message
     try:
-        data = json.loads(text)
+        data = json_text.loads(text)
     except json.JSONDecodeError as exc:
         return f"line {exc.lineno}: invalid JSON ({exc.msg})"
     errors = validation_errors(data)
@@ -152,6 +153,8 @@ def load_snapshot(index) -> SettingsEvidence:
         return SettingsEvidence(unavailable=f"no GitHub settings snapshot at {shown}; {CREATE_HINT}")
     rel = os.path.relpath(os.path.realpath(full), os.path.realpath(index.root)).replace(os.sep, "/")
     inside = not rel.startswith("../")
+    if not inside and not index.settings.get("github_settings"):  # the default path is a link out of the repo
+        return SettingsEvidence(unavailable=f"{shown} links outside the repository and is not read; {CREATE_HINT}")
     where = rel if inside else shown
 
     def broken(message, line=1, col=1):
@@ -163,7 +166,7 @@ def load_snapshot(index) -> SettingsEvidence:
     if problem is not None:
         return broken(problem.message, problem.line, problem.col)
     try:
-        data = json.loads(text)
+        data = json_text.loads(text)
     except json.JSONDecodeError as exc:
         return broken(f"invalid JSON ({exc.msg})", exc.lineno, exc.colno)
     stream = load_stream(text)

@@ -34,7 +34,8 @@ class RepoIndex:
         excluded = self.settings.get("exclude_namespaces", ())
         self.excluded_namespaces = frozenset(DEFAULT_EXCLUDED_NAMESPACES) | frozenset(excluded)
         self.exclude_helm_hooks = self.settings.get("exclude_helm_hooks", True)
-        self.repo = RepositoryFiles(root, self.files, self.settings.get("max_file_bytes", 64 * 1024 * 1024))
+        self.repo = RepositoryFiles(root, self.files, self.settings.get("max_file_bytes", 64 * 1024 * 1024),
+                                    self.settings.get("project_base", ""))
         self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path (workflows, configs)
 
     # -- plain lookups -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..findings import Location, Subject
 from ..inputs.files import inside_root, read_text
 
 REPO_SUBJECT_KEY = "repo:."
+_NOT_DEPLOYED = re.compile(r"(^|/)(tests?|testdata|e2e|fixtures?|examples?|samples?|docs?)(/|$)")
 ANCHOR_CANDIDATES = ("README.md", "readme.md", "README.rst", "README.adoc", "README", "Chart.yaml",
                      ".readylint.yaml")
 
@@ -20,13 +21,21 @@ ANCHOR_CANDIDATES = ("README.md", "readme.md", "README.rst", "README.adoc", "REA
 class RepositoryFiles:
     """Case-insensitive globbing and cached, size-limited reading of the files the run listed."""
 
-    def __init__(self, root: str, files, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, root: str, files, max_bytes: int = 64 * 1024 * 1024, base: str = ""):
         self.root = root
         self.files = list(files)
         self.max_bytes = max_bytes
+        # A project folder inside a monorepo (a linted folder with its own .readylint.yaml): names, globs and the
+        # anchor are relative to it, while every path returned stays relative to the repository root (SARIF).
+        self.base = base.strip("/")
+        self._prefix = self.base + "/" if self.base else ""
         self._texts: dict[str, str | None] = {}
         self.problems: list[tuple[str, str, int, int]] = []  # (path, message, line, col) for RL001
-        self._lower = {path.lower(): path for path in self.files}
+        self._lower = {self.local(path).lower(): path for path in self.files if path.startswith(self._prefix)}
+
+    def local(self, path: str) -> str:
+        """``path`` relative to the project folder (the repository root unless a project base is set)."""
+        return path[len(self._prefix):] if self._prefix and path.startswith(self._prefix) else path
 
     def exists(self, path: str) -> bool:
         return path.lower() in self._lower
@@ -38,7 +47,8 @@ class RepositoryFiles:
     def glob(self, *patterns: str) -> list[str]:
         """Listed files matching any glob (case-insensitive; ``**/`` also matches the top level)."""
         regexes = [_glob_regex(p) for p in patterns]
-        return [path for path in self.files if any(r.match(path) for r in regexes)]
+        return [path for path in self.files if path.startswith(self._prefix)
+                and any(r.match(self.local(path)) for r in regexes)]
 
     def text(self, path: str) -> str | None:
         """The file's text, or None when it cannot be read (an RL001 problem is recorded once)."""
@@ -66,9 +76,16 @@ class RepositoryFiles:
             found = self.actual(name)
             if found:
                 return Location(found, 1, 1)
-        for prefix in ("readme", "chart.yaml"):  # the shallowest README, then the shallowest chart
-            found = sorted((p for p in self.files if os.path.basename(p).lower().startswith(prefix)),
-                           key=lambda p: (p.count("/"), p))
+        # No root README or chart: a root Markdown file, the shallowest real chart, any root file, then a nested
+        # README. Dot folders (a `.github/workflows/README.md`, a workflow named `chart.yaml`) and example or
+        # test charts are never the repository's anchor.
+        visible = [p for p in self.files if not any(part.startswith(".") for part in p.split("/")[:-1])]
+        top = sorted(p for p in visible if "/" not in p)
+        charts = sorted((p for p in visible if os.path.basename(p).lower() == "chart.yaml"
+                         and not _NOT_DEPLOYED.search(p.rsplit("/", 1)[0])), key=lambda p: (p.count("/"), p))
+        readmes = sorted((p for p in visible if os.path.basename(p).lower().startswith("readme")),
+                         key=lambda p: (p.count("/"), p))
+        for found in ([p for p in top if p.lower().endswith(".md")], charts, top, readmes):
             if found:
                 return Location(found[0], 1, 1)
         return Location(self.files[0] if self.files else "README.md", 1, 1)

@@ -205,7 +205,7 @@ def check(index, opts):
         subject = unit.subject()
         matched = [a for a in apps if unit.matches(index, a, url)]
         if not matched:
-            elsewhere = [a for a in apps if not NOT_DEPLOYED.search(a.obj.path)
+            elsewhere = [a for a in apps if not NOT_DEPLOYED.search(index.repo.local(a.obj.path))
                          and any(s.repo_url and not s.is_ref_only for s in a.sources())]
             related = tuple(Related(a.at("source", "repoURL") if "source" in a.spec else a.at("sources"),
                                     f"{a.obj.ref} deploys another source") for a in elsewhere[:3])

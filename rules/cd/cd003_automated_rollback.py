@@ -143,8 +143,10 @@ def judge_rollout(index, wl):
     refs = analysis_refs(wl.obj)
     if not refs:
         where = ("spec", "strategy", kind) if kind else ("spec", "strategy")
+        fix = ("blueGreen.prePromotionAnalysis or postPromotionAnalysis templates" if kind == "blueGreen"
+               else "canary.analysis templates or an analysis step")
         yield subject.fail(f"The {kind or 'default'} strategy of {wl.ref} runs no analysis, so only a human can "
-                           f"abort a bad release; add canary.analysis templates or an analysis step.",
+                           f"abort a bad release; add {fix}.",
                            at=wl.obj.at(*where), key_path=key_path(*where, "analysis"))
         return
     failed, seen = False, set()
@@ -205,7 +207,7 @@ def judge_plain(index, wl):
         d = rolling_back[0]
         return subject.passed(f"CI deploy rolls back on failure ({d.path}:{d.line}: {d.command})")
     synced = [a for a in applications(index) if "automated" in (mapping(a.spec.get("syncPolicy")) or {})
-              and not NOT_DEPLOYED.search(a.obj.path)]
+              and not NOT_DEPLOYED.search(index.repo.local(a.obj.path))]
     flux = [o for o in index.of_kind(*FLUX_KINDS) if o.group.endswith("toolkit.fluxcd.io")]
     if not (local or synced or flux):
         if any(d.remote for d in deploys):

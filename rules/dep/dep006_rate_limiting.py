@@ -43,9 +43,9 @@ spec:
     - host: shop.example.com
 ```
 """
-import json
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
+from readylint.inputs import json_text
 from readylint.model.entrypoints import entry_points, ingress_class
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
@@ -164,7 +164,7 @@ def _cloud_armor(index, ingress):
         service = index.get("Service", ingress.namespace, service_name)
         text = service.annotations.get("cloud.google.com/backend-config") if service is not None else None
         try:
-            names = set(json.loads(text).get("default", "") and [json.loads(text)["default"]]) if text else set()
+            names = set(json_text.loads(text).get("default", "") and [json_text.loads(text)["default"]]) if text else set()
         except (ValueError, AttributeError):
             names = set()
         for name in names:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from readylint.findings import Location
 from readylint.model.ci import pipelines
+from readylint.model.deploy_units import is_chart_file
 from readylint.model.gitops import applications
 from readylint.model.objects import mapping
 
@@ -37,7 +38,7 @@ def delivery(index) -> Delivery:
             flag = mapping(policy.get("automated"))
             if flag is None or flag.get("enabled") is not False:
                 automated.append((app, app.at("syncPolicy", "automated")))
-    helm = bool(index.repo.glob("Chart.yaml", "**/Chart.yaml")) or any(
+    helm = any(is_chart_file(p) for p in index.repo.glob("Chart.yaml", "**/Chart.yaml")) or any(
         "helm.sh/chart" in o.labels for o in index.objects[:500])
     rollouts = any(o.kind == "Rollout" and o.group == "argoproj.io" for o in index.objects)
     workflows = []

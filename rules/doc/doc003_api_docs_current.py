@@ -50,10 +50,10 @@ jobs:
       - run: npx @stoplight/spectral-cli lint openapi.yaml
 ```
 """
-import json
 import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
+from readylint.inputs import json_text
 from readylint.inputs.yaml_docs import YMap, load_stream
 from readylint.model.ci import all_steps, tolerated
 from readylint.model.doc_requirements import stale_outcomes
@@ -80,7 +80,7 @@ def specs(index):
     for path in index.repo.glob("**/*openapi*.json", "**/*swagger*.json", "**/*asyncapi*.json", "**/api*.json"):
         text = index.repo.text(path)
         try:
-            data = json.loads(text or "")
+            data = json_text.loads(text or "")
         except ValueError:
             continue
         kind = next((k for k in ("openapi", "swagger", "asyncapi") if isinstance(data, dict) and k in data), None)

@@ -62,10 +62,10 @@ spec:
     defaultTtl: 3600
 ```
 """
-import json
 import re
 
 from readylint.findings import NOT_RELEVANT, Location, Related
+from readylint.inputs import json_text
 from readylint.model.entrypoints import entry_points
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
@@ -96,7 +96,7 @@ def backend_configs(index, ep):
         service = index.get("Service", ingress.namespace, name)
         raw = service.annotations.get("cloud.google.com/backend-config") if service is not None else None
         try:
-            data = json.loads(raw) if raw else {}
+            data = json_text.loads(raw) if raw else {}
         except ValueError:
             data = {}
         for config in [data.get("default")] + list((data.get("ports") or {}).values()) if isinstance(data, dict) \
