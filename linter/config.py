@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from .inputs.files import read_text
-from .inputs.yaml_docs import YMap, YSeq, load_stream
+from .inputs.positions import deepest_position
+from .inputs.yaml_docs import YMap, load_stream
 
 CONFIG_NAME = ".readylint.yaml"
 
@@ -78,17 +79,7 @@ def _schema() -> dict:
 
 def _line_of(root, path) -> int:
     """Line of the deepest key along a JSON-schema error path."""
-    node, line = root, getattr(root, "line", 1)
-    for part in path:
-        if isinstance(node, YMap) and part in node:
-            line = node.kpos[part][0]
-            node = node[part]
-        elif isinstance(node, YSeq) and isinstance(part, int) and part < len(node):
-            line = node.ipos[part][0]
-            node = node[part]
-        else:
-            break
-    return line
+    return deepest_position(root, path)[0]
 
 
 def _pointer(path) -> str:

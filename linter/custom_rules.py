@@ -18,6 +18,7 @@ from importlib import resources
 
 from .config import ConfigError
 from .findings import NOT_RELEVANT
+from .inputs.positions import deepest_position
 from .inputs.yaml_docs import YMap, YSeq
 from .registry import CUSTOM_SECTION, RuleMeta
 
@@ -54,17 +55,7 @@ class Entry:
 
 def _line(node, path) -> int:
     """Line of the deepest existing key along ``path`` (keys and list indexes)."""
-    line = getattr(node, "line", 1)
-    for part in path:
-        if isinstance(node, YMap) and part in node:
-            line = node.kpos[part][0]
-            node = node[part]
-        elif isinstance(node, YSeq) and isinstance(part, int) and part < len(node):
-            line = node.ipos[part][0]
-            node = node[part]
-        else:
-            break
-    return line
+    return deepest_position(node, path)[0]
 
 
 def _dotted(path) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from readylint.findings import Finding, Location
+from readylint.helm.locate import MERGE_KEY
 from readylint.merge import merge
 from readylint.model.repository import RepositoryFiles
 from tests.helpers import lint
@@ -73,17 +74,10 @@ def test_two_application_sets_rendering_the_same_folder_give_one_finding(tmp_pat
 
 
 def test_a_template_rendered_many_times_names_three_renders_and_counts_the_rest():
-    def rendered(origin):
-        return Finding(code="HA001", slug="min-replicas", level="error", message="Deployment a/b runs 1 replica.",
-                       location=Location("charts/a/templates/d.yaml", 3, 3), subject="k8s:apps/Deployment/a/b",
-                       key_path="spec.replicas", properties={"readylint.merge": (None, origin)})
-    from readylint.helm.locate import MERGE_KEY
-    findings = []
-    for n in range(6):
-        f = rendered(f"out/{n}.yaml")
-        f.properties.pop("readylint.merge")
-        f.properties[MERGE_KEY] = (None, f"out/{n}.yaml")
-        findings.append(f)
+    findings = [Finding(code="HA001", slug="min-replicas", level="error", message="Deployment a/b runs 1 replica.",
+                        location=Location("charts/a/templates/d.yaml", 3, 3), subject="k8s:apps/Deployment/a/b",
+                        key_path="spec.replicas", properties={MERGE_KEY: ("spec.replicas", f"out/{n}.yaml")})
+                for n in range(6)]
     [one] = merge(findings)
     assert one.message == ("Deployment a/b runs 1 replica. Rendered in out/0.yaml, out/1.yaml, out/2.yaml "
                            "and 3 more.")

@@ -21,7 +21,8 @@ from importlib import resources
 from ..findings import Location
 from ..inputs import json_text
 from ..inputs.files import read_text
-from ..inputs.yaml_docs import YMap, YSeq, load_stream
+from ..inputs.positions import deepest_position
+from ..inputs.yaml_docs import load_stream
 
 SCHEMA_ID = "readylint-github-settings/v1"
 DEFAULT_PATH = ".readylint/github-settings.json"
@@ -101,17 +102,9 @@ class Snapshot:
 
 def locate(positions, path: str, pointer) -> Location:
     """Where the deepest existing key along ``pointer`` stands in the file (line 1 when nothing matches)."""
-    node, line, col = positions, 1, 1
-    for part in pointer:
-        if isinstance(node, YMap) and part in node:
-            line, col, _ = node.kpos[part]
-            node = node[part]
-        elif isinstance(node, YSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, col = node.ipos[part]
-            node = node[part]
-        else:
-            break
-    return Location(path, line, col)
+    if positions is None:
+        return Location(path, 1, 1)
+    return Location(path, *deepest_position(positions, pointer))
 
 
 @dataclass
