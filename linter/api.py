@@ -265,23 +265,81 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
         add_custom_rules(build(config.custom))
     selected = _selected(config, options)
     _check_rule_options(config)
-    snapshot_path = os.path.join(cwd, options.github_settings) if options.github_settings else None
-    if snapshot_path and not os.path.isfile(snapshot_path):  # named explicitly, so it must exist (C3)
-        raise ConfigError(f"{options.github_settings}: GitHub settings snapshot not found (write one with "
-                          "`readylint snapshot github OWNER/REPO`)")
-    if snapshot_path:
-        from .model.github_settings import check_snapshot_file
-
-        problem = check_snapshot_file(snapshot_path)
-        if problem:
-            raise ConfigError(f"{options.github_settings}: {problem}")
+    snapshot_path = _settings_snapshot(options, cwd)
     changed = None
     if options.changed_since:  # asked before linting, so an unknown REF stops the run at once
         from .changes import changed_since
 
         changed = changed_since(root, options.changed_since)
+
     loader = _Loader(root, config)
-    if reading_stdin:
+    rel_paths = None if reading_stdin else [
+        os.path.relpath(os.path.realpath(os.path.join(cwd, p)), root).replace(os.sep, "/") for p in paths]
+    files = _load_inputs(loader, options, rel_paths, config)
+    base = "" if reading_stdin else project_base(root, rel_paths)
+    helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
+    helm.render_into(loader, helm.plan(loader.objects, rel_paths or []))
+    settings = {"exclude_namespaces": config.exclude_namespaces,
+                "exclude_helm_hooks": config.exclude_helm_hooks,
+                "project": config.section("project"), "platform": config.section("platform"),
+                "max_file_bytes": loader.max_bytes, "config": config,
+                "today": options.today or _dt.date.today(),  # freshness rules age documents against it
+                "github_settings": snapshot_path, "github_settings_shown": options.github_settings,
+                "project_base": base}
+    index = RepoIndex(loader.objects, root, files, settings)
+    index.documents = loader.documents
+
+    runs = _evaluate(selected, index, config, selection_gap(rel_paths, base))
+    for r in runs:
+        r.outcomes += helm.unavailable(r.meta)
+    selected_codes = {m.code for m in selected}
+    github = vars(index).get("github_settings")  # set only when a settings rule read the snapshot
+    if github is not None and github.note:
+        loader.notes.append(Note(github.note, github.path))
+    for path, message, line, col in index.repo.problems:  # files the rules read beyond the manifests
+        loader.rl001(path, message, line, col)
+    findings = [f for r in runs for f in r.findings] + [f for f in loader.findings if f.code in selected_codes]
+    # rendered Helm output: findings, waivers and comments move to the templates that caused them
+    source_map = helm.mapper(loader.objects, lambda path: (_input_for(path, loader.inputs) or {}).get("chart"))
+    findings = helm.remap(findings)
+    findings = _apply_suppressions(findings, runs, selected_codes, index, loader, source_map, config, options,
+                                   cwd, root)
+
+    outcomes = helm.remap_outcomes({r.meta.code: r.outcomes for r in runs})
+    statuses = {meta.code: rule_status(outcomes.get(meta.code, []), [f for f in findings if f.code == meta.code])
+                for meta in selected}
+    report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
+                    outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
+                    errors=[r.error for r in runs if r.error], files_read=len(files), objects=len(index.objects))
+    if changed is not None:  # pull-request mode: SARIF keeps everything, the exit code follows what is shown
+        report.changed_files = changed.paths
+        report.changed_since = options.changed_since if changed.paths is not None else None
+        report.warnings += [changed.warning] if changed.warning else []
+    fail_on = options.fail_on or config.data.get("fail_on") or "error"
+    report.exit_code = exit_code([f for f in findings if report.in_scope(f)], fail_on, options.exit_zero,
+                                 report.errors)
+    return report
+
+
+def _settings_snapshot(options: RunOptions, cwd: str) -> str | None:
+    """The snapshot named with --github-settings: it must exist and validate (C3, issue 6); None if not named."""
+    if not options.github_settings:
+        return None
+    snapshot_path = os.path.join(cwd, options.github_settings)
+    if not os.path.isfile(snapshot_path):
+        raise ConfigError(f"{options.github_settings}: GitHub settings snapshot not found (write one with "
+                          "`readylint snapshot github OWNER/REPO`)")
+    from .model.github_settings import check_snapshot_file
+
+    problem = check_snapshot_file(snapshot_path)
+    if problem:
+        raise ConfigError(f"{options.github_settings}: {problem}")
+    return snapshot_path
+
+
+def _load_inputs(loader: _Loader, options: RunOptions, rel_paths, config: Config) -> list[str]:
+    """Read standard input, or every listed file with a manifest suffix; the repository-relative file list."""
+    if rel_paths is None:
         text, problem = decode(options.stdin_text.encode("utf-8", "surrogateescape")
                                if isinstance(options.stdin_text, str) else options.stdin_text or b"")
         if problem is not None:
@@ -289,52 +347,32 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
                          problem.col)
         else:
             loader.load_file(STDIN_PATH, text)
-        files = [STDIN_PATH]
-    else:
-        rel_paths = [os.path.relpath(os.path.realpath(os.path.join(cwd, p)), root).replace(os.sep, "/")
-                     for p in paths]
-        files = list_files(root, rel_paths, config.exclude_paths + list(options.excludes))
-        for number, path in enumerate(files, 1):
-            if path.endswith(MANIFEST_SUFFIXES):
-                loader.load_file(path)
-            if options.progress is not None:
-                options.progress(number, len(files))
-    base = "" if reading_stdin else project_base(root, rel_paths)
-    helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
-    helm.render_into(loader, helm.plan(loader.objects, [] if reading_stdin else rel_paths))
-    settings = {"exclude_namespaces": config.exclude_namespaces,
-                "exclude_helm_hooks": config.exclude_helm_hooks,
-                "project": config.section("project"), "platform": config.section("platform"),
-                "max_file_bytes": loader.max_bytes, "config": config,
-                "today": options.today or _dt.date.today(),
-                "github_settings": snapshot_path, "github_settings_shown": options.github_settings,
-                "project_base": base}  # freshness rules age documents against it
-    index = RepoIndex(loader.objects, root, files, settings)
-    index.documents = loader.documents
+        return [STDIN_PATH]
+    files = list_files(loader.root, rel_paths, config.exclude_paths + list(options.excludes))
+    for number, path in enumerate(files, 1):
+        if path.endswith(MANIFEST_SUFFIXES):
+            loader.load_file(path)
+        if options.progress is not None:
+            options.progress(number, len(files))
+    return files
 
-    runs, index.rule_runs = [], {}  # roll-up rules (scope "roll-up", COMP002) run last and read the earlier runs
-    gap = selection_gap(None if reading_stdin else rel_paths, base)
+
+def _evaluate(selected, index: RepoIndex, config: Config, gap) -> list:
+    """Run the selected rules; roll-up rules (scope "roll-up", COMP002) run last and read the earlier runs.
+    Repository-level rules are not run when the selection does not cover the repository (``gap``)."""
+    runs, index.rule_runs = [], {}
     for meta in sorted((m for m in selected if not m.code.startswith("RL")), key=lambda m: m.scope == "roll-up"):
         if gap and needs_whole_repository(meta):
             runs.append(not_run(meta, index.repo.subject().not_applicable(*gap)))
         else:
             runs.append(run_rule(meta, index, config))
         index.rule_runs[meta.code] = runs[-1]
-    for r in runs:
-        r.outcomes += helm.unavailable(r.meta)
-    errors = [r.error for r in runs if r.error]
-    findings = [f for r in runs for f in r.findings]
-    selected_codes = {m.code for m in selected}
-    github = vars(index).get("github_settings")  # set only when a settings rule read the snapshot
-    if github is not None and github.note:
-        loader.notes.append(Note(github.note, github.path))
-    for path, message, line, col in index.repo.problems:  # files the rules read beyond the manifests
-        loader.rl001(path, message, line, col)
-    findings += [f for f in loader.findings if f.code in selected_codes]
-    # rendered Helm output: findings, waivers and comments move to the templates that caused them
-    source_map = helm.mapper(loader.objects, lambda path: (_input_for(path, loader.inputs) or {}).get("chart"))
-    findings = helm.remap(findings)
+    return runs
 
+
+def _apply_suppressions(findings, runs, selected_codes, index, loader, source_map, config, options, cwd, root):
+    """Annotations, inline comments (manifests, templates, docs), config ignores and the baseline; then the
+    RL002/RL003 findings about the suppressions themselves, merged and sorted."""
     suppressor = Suppressor({r.meta.code for r in runs if not r.error} | {"RL001"}, options.today)
     for subject_key, code, reason, location in _waivers_of_all_objects(index):
         suppressor.add_annotation(subject_key, code, reason, source_map.primary(location))
@@ -359,19 +397,4 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     findings += suppressor.apply(extra)
     findings = merge(findings)
     findings.sort(key=Finding.sort_key)
-
-    outcomes = helm.remap_outcomes({r.meta.code: r.outcomes for r in runs})
-    statuses = {}
-    for meta in selected:
-        own = [f for f in findings if f.code == meta.code]
-        statuses[meta.code] = rule_status(outcomes.get(meta.code, []), own)
-    fail_on = options.fail_on or config.data.get("fail_on") or "error"
-    report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
-                    outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
-                    errors=errors, files_read=len(files), objects=len(index.objects))
-    if changed is not None:  # pull-request mode: SARIF keeps everything, the exit code follows what is shown
-        report.changed_files = changed.paths
-        report.changed_since = options.changed_since if changed.paths is not None else None
-        report.warnings += [changed.warning] if changed.warning else []
-    report.exit_code = exit_code([f for f in findings if report.in_scope(f)], fail_on, options.exit_zero, errors)
-    return report
+    return findings

@@ -53,8 +53,9 @@ class Subject:
     waivers: tuple = ()  # annotation waivers: ((codes, reason, Location), …)
     location: Location | None = None  # where a PASS or NOT-APPLICABLE outcome is shown
 
-    def fail(self, message, at, key_path="", level=None, related=()):
-        return Outcome(self, FAIL, finding=Draft(message, at, key_path, level, tuple(related)))
+    def fail(self, message, at, key_path="", level=None, related=(), properties=None):
+        draft = Draft(message, at, key_path, level, tuple(related), dict(properties or {}))
+        return Outcome(self, FAIL, finding=draft)
 
     def passed(self, why=""):
         return Outcome(self, PASS, why=why)
@@ -72,6 +73,7 @@ class Draft:
     key_path: str = ""
     level: str | None = None
     related: tuple = ()
+    properties: dict = field(default_factory=dict, compare=False, hash=False)  # SARIF result properties
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,8 +88,14 @@ def _generic(finding, words) -> str:
     return text
 
 
-def _and(names: list[str], most: int = 3) -> str:
-    """At most ``most`` names, so that a chart rendered ten times keeps a readable message."""
-    if len(names) > most:
-        return ", ".join(names[:most]) + f" and {len(names) - most} more"
+def _and(names: list[str], most: int = 3, budget: int = 120) -> str:
+    """At most ``most`` names within about ``budget`` characters, so that a chart rendered many times keeps a
+    readable message (every render stays in the related locations and `properties.renders`)."""
+    shown = names[:1]
+    for name in names[1:most]:
+        if len(", ".join(shown + [name])) > budget:
+            break
+        shown.append(name)
+    if len(shown) < len(names):
+        return ", ".join(shown) + f" and {len(names) - len(shown)} more"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -36,7 +36,7 @@ def finding_from(meta: RuleMeta, outcome: Outcome, level_override: str | None) -
     subject = outcome.subject
     return Finding(code=meta.code, slug=meta.slug, level=level, message=draft.message, location=draft.at,
                    related=draft.related, subject=subject.key, key_path=draft.key_path,
-                   environment=subject.environment, fqn=subject.fqn)
+                   environment=subject.environment, fqn=subject.fqn, properties=dict(draft.properties))
 
 
 REPOSITORY_EVIDENCE = frozenset("RCTG")  # docs, CI, reports, history: the whole repository's files

@@ -1,6 +1,8 @@
 """Regressions found by linting the real corpus: anchors, duplicate renders, long render lists."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from readylint.findings import Finding, Location
 from readylint.helm.locate import MERGE_KEY
 from readylint.merge import merge
@@ -82,3 +84,7 @@ def test_a_template_rendered_many_times_names_three_renders_and_counts_the_rest(
     assert one.message == ("Deployment a/b runs 1 replica. Rendered in out/0.yaml, out/1.yaml, out/2.yaml "
                            "and 3 more.")
     assert one.properties["renders"] == [f"out/{n}.yaml" for n in range(6)]
+    long = [replace(f, properties={MERGE_KEY: ("spec.replicas", "deploy/helm/tests/testdata/output/" + "x" * 60 + f"{n}")})
+            for n, f in enumerate(findings)]
+    [one] = merge(long)
+    assert one.message.endswith("x0 and 5 more.") and len(one.message) < 200

@@ -120,7 +120,8 @@ def test_an_application_becomes_a_helm_job_with_its_own_settings(tmp_path):
     assert (job.label, job.kind, job.chart_dir, job.release, job.namespace, job.environment) == (
         "Application argocd/shop-eu", "helm", "charts/shop", "storefront", "shop-eu", "shop-eu")
     assert job.value_files == ["charts/shop/values-prod.yaml", "charts/shop/values-staging.yaml"]
-    assert job.value_texts == ["containerPort: 9090\n"]
+    # Argo CD uses valuesObject instead of values when both are given
+    assert job.value_texts == []
     assert [(path, dict(data)) for path, data in job.value_objects] == [("argocd/apps.yaml", {"replicaCount": 4})]
     assert job.set_strings == ["image.tag=2.5\\,rc1"] and job.set_values == ["worker.replicaCount=3"]
     assert job.flags == ["--skip-tests", "--kube-version", "1.31.0"]
@@ -182,10 +183,9 @@ spec:
         ("Application shop-prod (ApplicationSet shop)", "shop-prod", ["charts/shop/values-prod.yaml"]),
         ("Application shop-staging (ApplicationSet shop)", "shop-staging", ["charts/shop/values-staging.yaml"])]
     assert [m for _, m in planner.notes] == [
-        "ApplicationSet argocd/shop: a generated Application uses template expressions readylint does not "
-        "evaluate; not rendered",
-        "ApplicationSet argocd/shop: clusters generators are not evaluated; only list and git-directory "
-        "generators are rendered"]
+        "ApplicationSet argocd/shop: a generated Application is not rendered: the placeholder {{env}} has no value",
+        "ApplicationSet argocd/shop: clusters generators are not evaluated (they need a live Argo CD); only list, "
+        "git, matrix and merge generators are rendered"]
 
 
 def test_git_directory_generators_in_go_template_mode(tmp_path):

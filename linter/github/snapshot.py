@@ -6,8 +6,10 @@ released PyGithub lacks the ruleset endpoints (PyGithub#2718) and its objects ad
 sent, while the snapshot must hold each body as received. Every response is stored with its HTTP status, so that
 "the token could not read this" (403, 404) stays distinct from "not configured". 401, rate limits,
 network failures and 5xx after retries abort with SnapshotError: nothing is written then, so a partial
-file never passes for a complete one. The token comes from the caller (GITHUB_TOKEN) and is never written,
-printed or put into a message.
+file never passes for a complete one. List endpoints (branches, rulesets, branch rules, environments) are
+followed through their `Link: rel="next"` pages and stored as one body, so a long list is never cut at the first
+page; a page the token cannot read makes the whole entry unreadable rather than short. The token comes from the
+caller (GITHUB_TOKEN) and is never written, printed or put into a message.
 """
 from __future__ import annotations
 
@@ -15,14 +17,17 @@ import datetime as _dt
 import fnmatch
 import json
 import os
+import re
 import tempfile
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .. import __version__
 
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_OUT = os.path.join(".readylint", "github-settings.json")
+MAX_PAGES = 100  # 10,000 items at per_page=100: beyond that the list is refused rather than cut
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 # Fine-grained permission named in token.missing when an endpoint answers 403 (integrations.md N2).
 NEEDS = {"protection": "administration:read", "rules": "metadata:read", "rulesets": "metadata:read",
          "ruleset": "metadata:read", "environments": "actions:read", "codeowners_errors": "contents:read",
@@ -58,14 +63,17 @@ class _Recorder:
         self.missing: set[str] = set()
         self.unknown: list[str] = []
 
-    def fetch(self, key: str, path: str):
-        """GET ``path`` and record the answer under ``key``; the body when it is 200, else None."""
+    def fetch(self, key: str, path: str, paged: bool = False):
+        """GET ``path`` (every page when ``paged``) and record the answer under ``key``; the body when it is 200,
+        else None."""
         from github import BadCredentialsException, GithubException, RateLimitExceededException
         from requests.exceptions import RequestException, RetryError
 
         try:
-            body = self._get(path)
+            body, pages = self._get_pages(path) if paged else (self._get(path)[0], 1)
             self.endpoints[key] = {"path": path, "status": 200, "body": body}
+            if pages > 1:
+                self.endpoints[key]["pages"] = pages
             return body
         except RateLimitExceededException as exc:
             reset = (exc.headers or {}).get("x-ratelimit-reset") or (exc.headers or {}).get("X-RateLimit-Reset")
@@ -97,8 +105,34 @@ class _Recorder:
             raise SnapshotError(f"cannot reach {self.api_url} ({_network_reason(exc)}); nothing was written") from None
 
 
+    def _get_pages(self, path: str):
+        """Every page of a list endpoint, following `Link: rel="next"`: (joined body, number of pages)."""
+        body, headers = self._get(path)
+        pages, seen = 1, {path}
+        while (following := self._next_page(headers, path)) is not None and following not in seen:
+            if pages >= MAX_PAGES:
+                raise SnapshotError(f"{path} has more than {MAX_PAGES} pages of 100; nothing was written")
+            seen.add(following)
+            more, headers = self._get(following)
+            body = _join_pages(body, more, path)
+            pages += 1
+        return body, pages
+
+    def _next_page(self, headers: dict, path: str) -> str | None:
+        """The next page's path below the API URL, or None; a link to another server is refused (the token
+        would follow it)."""
+        match = _NEXT.search(str((headers or {}).get("link") or ""))
+        if match is None:
+            return None
+        link, api = urlsplit(match.group(1)), urlsplit(self.api_url)
+        prefix = api.path.rstrip("/")
+        if (link.scheme, link.netloc) != (api.scheme, api.netloc) or not link.path.startswith(prefix + "/"):
+            raise SnapshotError(f"GitHub's next-page link for {path} leaves {self.api_url}; check --api-url "
+                                "(nothing was written)")
+        return link.path[len(prefix):] + (f"?{link.query}" if link.query else "")
+
     def _get(self, path: str):
-        """GET through PyGithub's requester, keeping the body exactly as GitHub sent it."""
+        """GET through PyGithub's requester, keeping the body exactly as GitHub sent it: (body, headers)."""
         status, headers, output = self.requester.requestJson("GET", self.api_url + path, headers=HEADERS)
         try:
             data = json.loads(output) if output else None
@@ -109,7 +143,20 @@ class _Recorder:
             data = None
         if status >= 400:
             raise self.requester.createException(status, headers, data if isinstance(data, dict) else {})
-        return data
+        return data, headers
+
+
+def _join_pages(body, more, path: str):
+    """One body from two pages: lists are concatenated; for an object (environments) its lists are."""
+    if isinstance(body, list) and isinstance(more, list):
+        return body + more
+    if isinstance(body, dict) and isinstance(more, dict):
+        joined = dict(body)
+        for name, value in more.items():
+            if isinstance(value, list) and isinstance(joined.get(name), list):
+                joined[name] = joined[name] + value
+        return joined
+    raise SnapshotError(f"GitHub answered the pages of {path} with different shapes; nothing was written")
 
 
 def _network_reason(exc) -> str:
@@ -150,8 +197,11 @@ def take(full_name: str, token: str, *, branches=(), globs=(), api_url: str = DE
     default = str(repo.get("default_branch") or "main")
     names = [default] + [b for b in branches if b != default]
     if globs:
-        rec.fetch("branches", f"{base}/branches?per_page=100")
-        listed = rec.endpoints.pop("branches").get("body") or []
+        rec.fetch("branches", f"{base}/branches?per_page=100", paged=True)
+        listing = rec.endpoints.pop("branches")
+        if listing["status"] != 200:  # the github.branches globs cannot be matched
+            rec.unknown.append("branches")
+        listed = listing.get("body") or []
         for item in listed:
             name = str(item.get("name", "")) if isinstance(item, dict) else ""
             if name and name not in names and any(fnmatch.fnmatchcase(name, g) for g in globs):
@@ -163,10 +213,10 @@ def take(full_name: str, token: str, *, branches=(), globs=(), api_url: str = DE
         if rec.endpoints[f"protection.{name}"]["status"] == 403 and not (
                 isinstance(branch, dict) and branch.get("protected") is False):
             rec.unknown.append(f"protection.{name}")
-        rec.fetch(f"rules.{name}", f"{base}/rules/branches/{quoted}")
+        rec.fetch(f"rules.{name}", f"{base}/rules/branches/{quoted}?per_page=100", paged=True)
         if rec.endpoints[f"rules.{name}"]["status"] != 200:
             rec.unknown.append(f"rules.{name}")
-    listing = rec.fetch("rulesets", f"{base}/rulesets?includes_parents=true&per_page=100")
+    listing = rec.fetch("rulesets", f"{base}/rulesets?includes_parents=true&per_page=100", paged=True)
     ids = [item.get("id") for item in listing or () if isinstance(item, dict)]
     for name in names:
         for item in rec.endpoints[f"rules.{name}"].get("body") or ():
@@ -181,7 +231,7 @@ def take(full_name: str, token: str, *, branches=(), globs=(), api_url: str = DE
         elif "bypass_actors" not in detail:
             rec.unknown.append(f"ruleset.{ruleset_id}/bypass_actors")
             rec.missing.add("administration:write (ruleset bypass actors)")
-    if rec.fetch("environments", f"{base}/environments?per_page=100") is None:
+    if rec.fetch("environments", f"{base}/environments?per_page=100", paged=True) is None:
         rec.unknown.append("environments")
     rec.fetch("codeowners_errors", f"{base}/codeowners/errors")
     rec.fetch("code_scanning_default_setup", f"{base}/code-scanning/default-setup")
@@ -196,6 +246,7 @@ def take(full_name: str, token: str, *, branches=(), globs=(), api_url: str = DE
         "repo": str(repo.get("full_name") or full_name),
         "default_branch": default,
         "branches": names,
+        "requested_branches": [b for b in dict.fromkeys(branches) if b != default],
         "token": {"kind": token_kind(token), "missing": sorted(rec.missing)},
         "endpoints": rec.endpoints,
         "unknown": sorted(set(rec.unknown)),
@@ -233,6 +284,9 @@ def summary(document: dict) -> list[str]:
     """Lines for the user: what was recorded and what the token could not read."""
     lines = [f"recorded {len(document['endpoints'])} GitHub responses for {document['repo']} "
              f"(branches: {', '.join(document['branches'])})"]
+    gone = [b for b in document["branches"] if document["endpoints"].get(f"branch.{b}", {}).get("status") == 404]
+    if gone:
+        lines.append("no such branch (recorded as missing): " + ", ".join(gone))
     if document["unknown"]:
         lines.append("not readable with this token (rules will report them as unknown): "
                      + ", ".join(document["unknown"]))

@@ -1,23 +1,24 @@
 """Render jobs for the Argo CD Applications of the repository, as Argo CD itself would render them.
 
-Each Application (and each Application that an ApplicationSet's list or git-directory generator
-yields) whose Helm or kustomize source is a folder of this repository becomes a job with the
-Application's releaseName, valueFiles (`$ref/…` included), values, valuesObject, parameters and
-destination namespace. Sources in other repositories and Helm-repository charts are not ours to render.
+Each Application (and each Application an ApplicationSet generates, see `appset`) whose Helm or
+kustomize source is a folder of this repository becomes a job with the Application's releaseName,
+valueFiles (`$ref/…` included), values or valuesObject, parameters, fileParameters and destination
+namespace. Sources in other repositories and Helm-repository charts are not ours to render.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
-from ..inputs.yaml_docs import YMap, YSeq
+from ..inputs.files import read_text
+from ..inputs.yaml_docs import YMap
 from ..model.objects import dig, mapping, sequence
+from .appset import MAX_FILE_BYTES, Generators, Unsupported, substitute
 from .render import KUSTOMIZATION_FILES, RenderJob
 from .sources import ChartIndex, join
 
 ARGO_GROUP = "argoproj.io"
-FAST_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-GO_PLACEHOLDER = re.compile(r"\{\{-?\s*\.([A-Za-z_][\w.]*)\s*-?\}\}")
 
 
 def repo_identities(root: str, configured: str | None) -> set[str]:
@@ -50,7 +51,6 @@ class ArgoPlanner:
         self.list_all = list_all
         self.jobs: list[RenderJob] = []
         self.notes: list[tuple[str, str]] = []  # (path, message)
-        self._dirs: list[str] | None = None
 
     def plan(self, objects) -> list[RenderJob]:
         for obj in objects:
@@ -83,7 +83,10 @@ class ArgoPlanner:
             job = RenderJob(label=label, kind="helm", chart_dir=directory, anchor=anchor, release=name,
                             namespace=namespace, environment=name)
             if self.charts.chart(directory) is not None:
-                self._helm_options(job, mapping(source.get("helm")) or YMap(), refs, path)
+                env = {"ARGOCD_APP_NAME": name, "ARGOCD_APP_NAMESPACE": namespace, "ARGOCD_APP_SOURCE_PATH": directory,
+                       "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL") or ""),
+                       "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision") or "")}
+                self._helm_options(job, mapping(source.get("helm")) or YMap(), refs, path, env)
             elif any(self.charts.is_file(join(directory, f)) for f in KUSTOMIZATION_FILES):
                 job.kind = "kustomize"
                 ignored = sorted(set(mapping(source.get("kustomize")) or ()) - {"version"})
@@ -94,23 +97,25 @@ class ArgoPlanner:
                 continue  # a plain folder of manifests: already read as files
             self.jobs.append(job)
 
-    def _helm_options(self, job: RenderJob, helm: YMap, refs: dict, app_path: str) -> None:
+    def _helm_options(self, job: RenderJob, helm: YMap, refs: dict, app_path: str, env: dict) -> None:
+        """Argo CD's Helm settings: value files in order, then `valuesObject` (which replaces `values`),
+        then parameters and file parameters; `$ARGOCD_APP_*` variables expanded in paths and parameters."""
         job.release = str(helm.get("releaseName") or job.release)
         job.namespace = str(helm.get("namespace") or job.namespace)
         for entry in sequence(helm.get("valueFiles")):
-            file = self._value_file(str(entry), job.chart_dir, refs)
-            if file is None or not self.charts.is_file(file):
-                if not helm.get("ignoreMissingValueFiles"):
-                    job.problem = f"value file {entry} of {job.label} is not in this repository"
-                continue
-            job.value_files.append(file)
-        values = helm.get("values")
+            file, why = self._value_file(_expand(str(entry), env), job.chart_dir, refs)
+            if why is not None:
+                job.problem = job.problem or f"value file {entry} of {job.label} {why}"
+            elif not self.charts.is_file(file):
+                if not helm.get("ignoreMissingValueFiles"):  # Argo CD skips missing files only when told to
+                    job.problem = job.problem or f"value file {entry} of {job.label} is not in this repository"
+            else:
+                job.value_files.append(file)
+        values = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), YMap) else helm.get("values")
         if isinstance(values, str):
             job.value_texts.append(values)
         elif isinstance(values, YMap):
             job.value_objects.append((app_path, values))
-        if isinstance(helm.get("valuesObject"), YMap):
-            job.value_objects.append((app_path, helm["valuesObject"]))
         job.flags += ["--skip-crds"] if helm.get("skipCrds") else []
         job.flags += ["--skip-tests"] if helm.get("skipTests") else []
         if isinstance(helm.get("kubeVersion"), str):
@@ -119,18 +124,39 @@ class ArgoPlanner:
             job.flags += ["--api-versions", str(api)]
         for parameter in sequence(helm.get("parameters")):
             if mapping(parameter) and parameter.get("name"):
-                value = str(parameter.get("value", "")).replace("\\", "\\\\").replace(",", "\\,")
+                value = _expand(_scalar(parameter.get("value", "")), env).replace("\\", "\\\\").replace(",", "\\,")
                 target = job.set_strings if parameter.get("forceString") else job.set_values
                 target.append(f"{parameter['name']}={value}")
+        for parameter in sequence(helm.get("fileParameters")):
+            if not (mapping(parameter) and parameter.get("name") and parameter.get("path")):
+                continue
+            file, why = self._value_file(_expand(str(parameter["path"]), env), job.chart_dir, {})
+            if why is None and not self.charts.is_file(file):
+                why = "is not in this repository"
+            if why is not None:
+                job.problem = job.problem or (f"file parameter {parameter['name']} ({parameter['path']}) of "
+                                              f"{job.label} {why}")
+            else:
+                job.set_files.append((str(parameter["name"]), file))
 
-    def _value_file(self, entry: str, directory: str, refs: dict) -> str | None:
+    def _value_file(self, entry: str, directory: str, refs: dict) -> tuple[str | None, str | None]:
+        """(repository path, None) of a value file as Argo CD resolves it, or (None, why it cannot be read):
+        relative to the chart, `/`-rooted at the repository, `$ref/` in a referenced source."""
+        if re.match(r"^[a-z][a-z0-9+.-]*://", entry):
+            return None, "is fetched from a URL; readylint does not fetch it"
         if entry.startswith("$"):
             ref, _, rest = entry[1:].partition("/")
             source = refs.get(ref)
-            if source is None or not self.ours(source.get("repoURL")):
-                return None
-            return join(rest)
-        return join(directory, entry)
+            if source is None:
+                return None, f"names the source ref {ref}, which the Application does not have"
+            if not self.ours(source.get("repoURL")):
+                return None, f"is in another repository ({source.get('repoURL')}); readylint does not fetch it"
+            path = join(rest)
+        else:
+            path = join(entry.lstrip("/")) if entry.startswith("/") else join(directory, entry)
+        if path.startswith("../") or path == "..":
+            return None, "lies outside the repository"
+        return path, None
 
     # -- ApplicationSets ---------------------------------------------------------------------------------
 
@@ -139,107 +165,65 @@ class ArgoPlanner:
         template = mapping(spec.get("template"))
         if template is None:
             return
-        go = bool(spec.get("goTemplate"))
+        generators = Generators(bool(spec.get("goTemplate")), self.ours, self.list_all, self._read)
         for generator in sequence(spec.get("generators")):
-            for params in self._generator_params(obj, mapping(generator) or YMap()):
-                app = _substitute(template, params, go)
+            generator = mapping(generator) or YMap()
+            try:
+                sets = generators.params(generator)
+            except Unsupported as why:
+                self.notes.append((obj.path, f"{obj.ref}: {why}"))
+                continue
+            own = _generator_template(generator)
+            merged = _overlay(template, own) if own else template
+            for params in sets:
+                try:
+                    app = substitute(merged, params, generators.go)
+                except Unsupported as why:
+                    self.notes.append((obj.path, f"{obj.ref}: a generated Application is not rendered: {why}"))
+                    continue
                 name = dig(app, "metadata", "name")
-                if app is None or not isinstance(name, str) or not mapping(app.get("spec")):
-                    self.notes.append((obj.path, f"{obj.ref}: a generated Application uses "
-                                                 "template expressions readylint does not evaluate; not rendered"))
+                if not isinstance(name, str) or not mapping(app.get("spec")):
+                    self.notes.append((obj.path, f"{obj.ref}: a generated Application has no name or spec; "
+                                                 "not rendered"))
                     continue
                 label = f"Application {name} (ApplicationSet {obj.name})"
                 self.application(obj.path, app["spec"], name, label, obj.name_at())
 
-    def _generator_params(self, obj, generator: YMap):
-        if mapping(generator.get("list")):
-            for element in sequence(generator["list"].get("elements")):
-                if mapping(element):
-                    yield dict(element)
-            return
-        git = mapping(generator.get("git"))
-        if git is not None and git.get("directories"):
-            if self.ours(git.get("repoURL")):
-                yield from ({"path": d} for d in self._directories(sequence(git.get("directories"))))
-            return
-        kinds = ", ".join("git files" if k == "git" else k for k in sorted(generator)) or "empty"
-        self.notes.append((obj.path, f"{obj.ref}: {kinds} generators are not evaluated; "
-                                     "only list and git-directory generators are rendered"))
-
-    def _directories(self, patterns) -> list[str]:
-        if self._dirs is None:
-            dirs = set()
-            for path in self.list_all():
-                parts = path.split("/")[:-1]
-                dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-            self._dirs = sorted(dirs)
-        include = [_glob(str(p.get("path"))) for p in patterns if mapping(p) and p.get("path") and not p.get("exclude")]
-        exclude = [_glob(str(p.get("path"))) for p in patterns if mapping(p) and p.get("path") and p.get("exclude")]
-        return [d for d in self._dirs if any(r.match(d) for r in include) and not any(r.match(d) for r in exclude)]
+    def _read(self, path: str) -> str | None:
+        if not self.charts.is_file(path):
+            return None
+        text, problem = read_text(os.path.join(self.charts.root, path), MAX_FILE_BYTES)
+        return text if problem is None else None
 
 
-def _glob(pattern: str):
-    """Go's path.Match: `*` and `?` stay within one folder."""
-    regex = "".join("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch) for ch in pattern.strip("/"))
-    return re.compile(regex + r"\Z")
+def _expand(text: str, env: dict) -> str:
+    """`$ARGOCD_APP_NAME` / `${ARGOCD_APP_NAME}` and the other build variables Argo CD substitutes."""
+    return re.sub(r"\$(?:\{(ARGOCD_APP_\w+)\}|(ARGOCD_APP_\w+))",
+                  lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
-def _params(raw: dict, go: bool) -> dict:
-    """Generator parameters as the template reads them: dotted names (fasttemplate) or nested (Go)."""
-    out = {}
-    for key, value in raw.items():
-        if key == "path" and isinstance(value, str):
-            segments = value.split("/")
-            base = segments[-1]
-            normalised = re.sub(r"[^a-zA-Z0-9-]", "-", base).lower()
-            if go:
-                out["path"] = {"path": value, "basename": base, "basenameNormalized": normalised,
-                               "segments": segments}
-            else:
-                out.update({"path": value, "path.basename": base, "path.basenameNormalized": normalised})
-                out.update({f"path[{i}]": s for i, s in enumerate(segments)})
-        elif go or not isinstance(value, dict):
-            out[key] = value
-        else:
-            out.update({f"{key}.{k}": v for k, v in value.items()})
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _generator_template(generator: YMap):
+    """The `template` a generator carries (it overrides the ApplicationSet's, key by key)."""
+    for key, body in generator.items():
+        if key not in ("selector", "values", "template") and mapping(body) and mapping(body.get("template")):
+            return body["template"]
+    return None
+
+
+def _overlay(base, override):
+    """``base`` with ``override``'s keys written over it (mappings merged, other values replaced)."""
+    if not (isinstance(base, YMap) and isinstance(override, YMap)):
+        return override if override not in (None, "", {}) else base
+    out = YMap(base)
+    out.line, out.col, out.kpos = base.line, base.col, dict(base.kpos)
+    for key, value in override.items():
+        out[key] = _overlay(base.get(key), value) if key in base else value
+        if key not in base and key in override.kpos:
+            out.kpos[key] = override.kpos[key]
     return out
-
-
-def _substitute(node, raw_params: dict, go: bool):
-    """A deep copy of ``node`` with placeholders filled; None when one cannot be filled."""
-    params = _params(raw_params, go)
-
-    def text(value: str):
-        if "{{" not in value:
-            return value
-        if go:
-            def lookup(match):
-                current = params
-                for part in match.group(1).split("."):
-                    if not isinstance(current, dict) or part not in current:
-                        raise KeyError(match.group(1))
-                    current = current[part]
-                return str(current)
-            result = GO_PLACEHOLDER.sub(lookup, value)
-        else:
-            result = FAST_PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
-        if "{{" in result:
-            raise KeyError(value)
-        return result
-
-    def copy(value):
-        if isinstance(value, YMap):
-            out = YMap((text(k) if isinstance(k, str) else k, copy(v)) for k, v in value.items())
-            out.line, out.col = value.line, value.col
-            out.kpos = {text(k) if isinstance(k, str) else k: p for k, p in value.kpos.items()}
-            return out
-        if isinstance(value, YSeq):
-            out = YSeq(copy(v) for v in value)
-            out.line, out.col, out.ipos = value.line, value.col, list(value.ipos)
-            return out
-        return text(value) if isinstance(value, str) else value
-
-    try:
-        return copy(node)
-    except KeyError:
-        return None

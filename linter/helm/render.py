@@ -41,6 +41,7 @@ class RenderJob:
     value_texts: list = field(default_factory=list)  # inline values YAML text
     set_values: list = field(default_factory=list)  # "key=value"
     set_strings: list = field(default_factory=list)
+    set_files: list = field(default_factory=list)  # (name, repo-relative file) for --set-file
     flags: list = field(default_factory=list)  # further helm template flags (--skip-tests, --kube-version …)
     problem: str | None = None  # why this job cannot be rendered (found while planning it)
 
@@ -101,6 +102,10 @@ def _helm(job, charts: ChartIndex, tools: Tools, scratch: str):
         command += ["--set", item]
     for item in job.set_strings:
         command += ["--set-string", item]
+    for name, path in job.set_files:
+        if not charts.is_file(path):
+            return None, f"file parameter {path} is not in the repository"
+        command += ["--set-file", f"{name}={os.path.join(charts.root, path)}"]
     command += job.flags
     return _run(command, tools.timeout, scratch, "helm template")
 

@@ -154,10 +154,11 @@ def _pure_parser(text: str):  # pragma: no cover - only without the C extension
 
 
 def _events(text: str):
-    parser = _Parser(text) if _Parser is not None else _pure_parser(text)
-    check, get = parser.check_event, parser.get_event
-    while check():
-        yield get()
+    """The event stream; the C parser's get_event returns None after the end, so iter() drives it from C."""
+    if _Parser is not None:
+        return iter(_Parser(text).get_event, None)
+    parser = _pure_parser(text)  # pragma: no cover
+    return iter(lambda: parser.get_event() if parser.check_event() else None, None)
 
 
 class _Builder:

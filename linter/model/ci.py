@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ..findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
 from ..inputs.yaml_docs import YMap, YSeq
+from .ci_triggers import CONTEXTS, outcomes, rules_location
 
 PR_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group", "merge_request"})
 PUSH_EVENTS = frozenset({"push"})
@@ -88,6 +89,7 @@ class Job:
     remote: bool = False  # calls a remote reusable workflow: its steps are unknown
     services: bool = False
     events: frozenset = frozenset()  # events the job may run on, after its `if:` / `rules:`
+    rules_at: Location = None  # GitLab `rules:` that decided ``events``
 
     @property
     def display(self) -> str:
@@ -226,6 +228,39 @@ def _text(value) -> str:
     if isinstance(value, YSeq):
         return "\n".join(_text(v) for v in value)
     return str(value)
+
+
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+
+
+def _expand_matrix(job, strategy) -> None:
+    """A step whose command is `${{ matrix.run }}` runs every value of that matrix key (one per line), so the
+    recognisers see `make jsonnet-lint` where the workflow only names the key."""
+    matrix = strategy.get("matrix") if isinstance(strategy, YMap) else None
+    if not isinstance(matrix, YMap):
+        return
+    values: dict[str, list[str]] = {}
+    for key, value in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        if isinstance(value, YSeq):
+            values.setdefault(str(key), []).extend(_text(v) for v in value if not isinstance(v, (YMap, YSeq)))
+    for entry in matrix.get("include") or ():
+        if isinstance(entry, YMap):
+            for key, value in entry.items():
+                if not isinstance(value, (YMap, YSeq)) and value is not None:
+                    values.setdefault(str(key), []).append(_text(value))
+    for step in job.steps:
+        if step.run and _MATRIX_REF.search(step.run):
+            lines = []
+            for line in step.run.splitlines():
+                names = [n for n in _MATRIX_REF.findall(line) if values.get(n)]
+                if len(names) == 1:  # one key: one line per value; several keys stay as written
+                    lines += [_MATRIX_REF.sub(lambda m, v=v: v if m.group(1) == names[0] else m.group(0), line)
+                              for v in dict.fromkeys(values[names[0]])]
+                else:
+                    lines.append(line)
+            step.run = "\n".join(lines)
 
 
 def _truthy(value) -> bool:
@@ -408,6 +443,7 @@ class _Builder:
             for step in body.get("steps") or ():
                 if isinstance(step, YMap):
                     job.steps.extend(self._steps(job, path, step, set()))
+            _expand_matrix(job, body.get("strategy"))
             pipeline.jobs.append(job)
         run_after = on.get("workflow_run") if isinstance(on, YMap) else None
         if isinstance(run_after, YMap) and isinstance(run_after.get("workflows"), YSeq):
@@ -500,11 +536,12 @@ class _Builder:
                 pipeline.remote.append((at, f"{path} includes {what}"))
         stages = data.get("stages")
         order = [str(s) for s in stages] if isinstance(stages, YSeq) else ["build", "test", "deploy"]
-        workflow_rules = _text(data.get("workflow"))
+        workflow = data.get("workflow")
         events = {"push", "merge_request"}
-        if "merge_request_event" in workflow_rules and "push" not in workflow_rules \
-                and "CI_COMMIT_BRANCH" not in workflow_rules:
-            events = {"merge_request"}
+        if isinstance(workflow, YMap) and isinstance(workflow.get("rules"), YSeq):
+            events = _rule_events(workflow["rules"], "always") - {"manual"}
+            pipeline.default_branch_push = "push" in events
+            pipeline.location = rules_location(path, workflow)
         for file_path, doc in documents:
             for key, body in doc.items():
                 if not isinstance(body, YMap) or str(key) in GITLAB_RESERVED or str(key).startswith("."):
@@ -538,6 +575,11 @@ class _Builder:
                   continue_on_error=_truthy(body.get("allow_failure")) or isinstance(body.get("allow_failure"), YMap),
                   environment=str(env.get("name") or "") if isinstance(env, YMap) else _text(env),
                   stage=_text(body.get("stage")) or "test", services=body.get("services") is not None)
+        if isinstance(body.get("rules"), YSeq):
+            computed = {e for e in _rule_events(body["rules"]) if e in events or e == "manual"}
+            if computed or not job_events & {"schedule", "manual"}:
+                job_events = computed
+            job.rules_at = rules_location(path, body)
         job.events = frozenset(job_events)
         image = body.get("image")
         image = _text(image.get("name")) if isinstance(image, YMap) else _text(image)
@@ -553,6 +595,20 @@ class _Builder:
             job.steps.append(Step(job=job, name=key, run="", location=job.location, origin=path,
                                   env={"image": image}))
         return job
+
+
+def _rule_events(rules, default_when="on_success") -> set:
+    """Events a GitLab `rules:` list lets run: merge_request (an MR or feature-branch pipeline), push (the
+    default branch), manual (only a manual job there)."""
+    found = set()
+    for name, context in CONTEXTS.items():
+        possible = outcomes(rules, context, default_when)
+        event = "push" if name == "default" else "merge_request"
+        if "run" in possible:
+            found.add(event)
+        elif "manual" in possible:
+            found.add("manual")
+    return found
 
 
 # -- repository facts the CI rules share ----------------------------------------------------------------------
@@ -595,6 +651,13 @@ def has_app_code(index) -> bool:
     if index.repo.glob(*(f"**/{name}" for name in APP_MANIFESTS)):
         return True
     return any(p.endswith(APP_SUFFIXES) and not p.startswith(("docs/", "examples/", ".github/")) for p in index.files)
+
+
+def app_files(index) -> list[str]:
+    """Application sources and dependency manifests (outside docs, examples and CI files)."""
+    manifests = set(index.repo.glob(*(f"**/{name}" for name in APP_MANIFESTS)))
+    return [p for p in index.files if p in manifests or p.endswith(APP_SUFFIXES)
+            and not p.startswith(("docs/", "examples/", ".github/"))]
 
 
 def builds_code(index) -> bool:

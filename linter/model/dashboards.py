@@ -176,6 +176,14 @@ class _Dashboards:
                 self.items.append(Dashboard("terraform", f"{path} grafana_dashboard.{m.group(1)}",
                                             Location(path, line, 1), key=f"{path}#{m.group(1)}"))
 
+    def defines_uid(self, uid: str) -> bool | None:
+        """Whether some dashboard of the repository has this uid; None when uninspectable sources might."""
+        if any(b.uid == uid for b in self.items if b.inspectable) or any(b.uid == uid for b in self.unloaded):
+            return True
+        if any(not b.inspectable and not b.error for b in self.items):
+            return None  # a jsonnet, Terraform or remote source may define it
+        return False
+
     def _mounted_config_maps(self) -> set:
         """(namespace, name) of ConfigMaps mounted into a pod running a Grafana image."""
         found = set()
@@ -232,6 +240,18 @@ class _Dashboards:
                                                 key=f"spec.{source}", notes=[f"{source} source not inspected"]))
                     break
         return refs
+
+
+_UID_IN_URL = re.compile(r"/d(?:-solo)?/([A-Za-z0-9_.-]+)(?:[/?#]|$)")
+
+
+def uid_of_url(url) -> str | None:
+    """The dashboard uid a Grafana link names (``…/d/<uid>/<slug>``, ``/d-solo/<uid>``), else None.
+
+    Links whose uid is a template (``{{ $labels.x }}``) or that use the legacy slug form name no uid.
+    """
+    match = _UID_IN_URL.search(str(url or "").strip())
+    return match.group(1) if match else None
 
 
 def looks_like_text(text: str) -> bool:

@@ -520,23 +520,70 @@ def _int(value) -> int:
 
 
 def branches_to_judge(snapshot: Snapshot, globs) -> list[str]:
-    """The default branch plus recorded branches matching `github.branches` globs."""
+    """The default branch, recorded branches matching `github.branches` globs, and the `--branch` names the
+    snapshot was asked for: someone named them, so they are judged even when no glob matches."""
+    requested = set(snapshot.data.get("requested_branches") or ())
     out = [snapshot.default_branch]
     for name in snapshot.branches:
-        if name not in out and any(fnmatch.fnmatchcase(name, str(g)) for g in globs or ()):
+        if name not in out and (name in requested or any(fnmatch.fnmatchcase(name, str(g)) for g in globs or ())):
             out.append(name)
     return out
 
 
-def production_environments(snapshot: Snapshot) -> list[tuple[int, dict]]:
-    """Recorded environments that look like production deploy targets (name `prod…` or `production`)."""
+def missing_branch(snapshot: Snapshot, branch: str) -> str | None:
+    """Why ``branch`` is not judged when GitHub said it does not exist (a mistyped `--branch`), else None."""
+    info = snapshot.endpoint(f"branch.{branch}")
+    if info is not None and info.status == 404:
+        return f"branch {branch} does not exist in {snapshot.repo} (GET {info.path}: HTTP 404)"
+    return None
+
+
+PRODUCTION_NAME = re.compile(r"^(prod|production)([-_ ].*)?$", re.I)
+
+
+@dataclass(frozen=True)
+class DeployEnvironment:
+    """A production deploy target: a recorded environment (``position`` in the environments body) or, when GitHub
+    has not recorded it yet, only the name a CI deploy job uses (``body`` None)."""
+
+    name: str
+    position: int | None
+    body: dict | None
+    jobs: tuple = ()  # CI jobs that deploy to it from the default branch
+
+
+def environments_unreadable(snapshot: Snapshot) -> str | None:
+    """Why the snapshot cannot say which environments exist and how they are protected, or None."""
     envs = snapshot.endpoint("environments")
-    if envs is None or not envs.ok or not isinstance(envs.body, dict):
-        return []
+    if envs is None:
+        return "the snapshot did not record the environments; take it again with `readylint snapshot github`"
+    if not envs.ok or not isinstance(envs.body, dict):
+        return (f"the token could not read the environments (GET {envs.path}: HTTP {envs.status}); give it "
+                f"{PERMISSION['environments']} (fine-grained token or GitHub App; a classic token needs the repo "
+                f"scope) and take the snapshot again")
+    listed, total = envs.body.get("environments"), envs.body.get("total_count")
+    if isinstance(listed, list) and isinstance(total, int) and total > len(listed):
+        return (f"the snapshot holds {len(listed)} of {total} environments (only the first page was read); take "
+                f"it again with `readylint snapshot github`")
+    return None
+
+
+def production_environments(snapshot: Snapshot, deploy_jobs=None) -> list[DeployEnvironment]:
+    """Production deploy targets: recorded environments named `prod…`/`production`, and every environment a
+    default-branch CI deploy job names (``deploy_jobs``: name -> jobs; GitHub matches names case-insensitively)."""
+    envs = snapshot.endpoint("environments")
+    recorded = envs.body.get("environments") or () if envs is not None and envs.ok and isinstance(
+        envs.body, dict) else ()
+    wanted = {str(name).lower(): (str(name), tuple(jobs)) for name, jobs in (deploy_jobs or {}).items()}
     found = []
-    for i, env in enumerate(envs.body.get("environments") or ()):
-        if isinstance(env, dict) and re.match(r"^(prod|production)([-_ ].*)?$", str(env.get("name", "")), re.I):
-            found.append((i, env))
+    for i, env in enumerate(recorded):
+        if not isinstance(env, dict):
+            continue
+        name = str(env.get("name", ""))
+        jobs = wanted.pop(name.lower(), (name, ()))[1]
+        if jobs or PRODUCTION_NAME.match(name):
+            found.append(DeployEnvironment(name, i, env, jobs))
+    found += [DeployEnvironment(name, None, None, jobs) for name, jobs in wanted.values()]
     return found
 
 

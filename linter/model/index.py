@@ -37,6 +37,7 @@ class RepoIndex:
         self.repo = RepositoryFiles(root, self.files, self.settings.get("max_file_bytes", 64 * 1024 * 1024),
                                     self.settings.get("project_base", ""))
         self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path (workflows, configs)
+        self._selected: dict[tuple, list] = {}  # (question, namespace, labels) -> answer: rules ask per workload
 
     # -- plain lookups -----------------------------------------------------------------------------------
 
@@ -114,23 +115,32 @@ class RepoIndex:
 
     # -- selector questions ------------------------------------------------------------------------------
 
+    def _memo(self, question, wl: Workload, answer) -> list:
+        """The answer depends only on the namespace and pod labels: ask once per distinct pair (a copy is returned)."""
+        key = (question, wl.namespace, _labels_key(wl.labels))
+        found = self._selected.get(key)
+        if found is None:
+            found = self._selected[key] = answer()
+        return list(found)
+
     def selecting(self, wl: Workload, kinds, selector_path) -> list[K8sObject]:
         """Objects of ``kinds`` in the workload's namespace whose label selector picks its pods."""
         labels = wl.labels
-        return [o for o in self.in_namespace(wl.namespace, *kinds)
-                if label_selector_matches(dig(o.data, *selector_path), labels)]
+        return self._memo((tuple(kinds), tuple(selector_path)), wl, lambda: [
+            o for o in self.in_namespace(wl.namespace, *kinds)
+            if label_selector_matches(dig(o.data, *selector_path), labels)])
 
     def services_selecting(self, wl: Workload) -> list[K8sObject]:
         labels = wl.labels
-        return [s for s in self.in_namespace(wl.namespace, "Service")
-                if service_selector_matches(s.spec.get("selector"), labels)]
+        return self._memo("services", wl, lambda: [s for s in self.in_namespace(wl.namespace, "Service")
+                                                   if service_selector_matches(s.spec.get("selector"), labels)])
 
     def pdbs_selecting(self, wl: Workload) -> list[K8sObject]:
         return self.selecting(wl, ("PodDisruptionBudget",), ("spec", "selector"))
 
     def network_policies_selecting(self, wl: Workload) -> list:
         """Kubernetes, Cilium and cluster-wide Cilium policies that select the pods (model/netpol.py)."""
-        return policies_selecting(self, wl.namespace, wl.labels)
+        return self._memo("netpol", wl, lambda: policies_selecting(self, wl.namespace, wl.labels))
 
     def is_serving(self, wl: Workload) -> bool:
         """Long-running and selected by a Service that carries traffic: a Service whose every port is named
@@ -180,6 +190,12 @@ def _metrics_only(service: K8sObject) -> bool:
     ports = [p for p in (service.spec.get("ports") or ()) if isinstance(p, dict)]
     return bool(ports) and all(any(word in str(p.get("name", "")).lower() for word in _METRICS_PORT_WORDS)
                                for p in ports)
+
+
+def _labels_key(labels) -> tuple:
+    """Hashable form of a label mapping (values that are not scalars, in broken input, by their repr)."""
+    return tuple(sorted((str(k), v if isinstance(v, (str, int, float, bool, type(None))) else repr(v))
+                        for k, v in labels.items()))
 
 
 def _int(value, default):

@@ -10,6 +10,8 @@ Public API (used by OBS/OPS rules and by DOC002 / DEP005):
 * ``slos(index)`` → list of :class:`Slo` (Sloth CR and CLI specs, Pyrra, OpenSLO, google slo-generator).
 * ``workload_names(index, wl)`` → the values a query or alert would use to name the workload.
 * ``scrape_paths(index, wl)`` → how Prometheus-compatible scrapers reach the workload (see OBS001).
+* ``prometheus_selects(index, monitor)`` → whether a Prometheus CR, or the one kube-prometheus-stack values in
+  the repository describe (``stack_prometheuses``), picks a ServiceMonitor, PodMonitor or PrometheusRule up.
 
 Everything is built once per index and cached on it.
 """
@@ -19,7 +21,8 @@ import weakref
 from dataclasses import dataclass, field
 
 from ..findings import Location, Subject
-from ..inputs.yaml_docs import YMap, YSeq
+from ..inputs.yaml_docs import YMap, YSeq, load_stream
+from .gitops import applications
 from .objects import K8sObject, dig, mapping, sequence
 from .promql import matchers, metric_names
 from .selectors import label_selector_matches
@@ -521,7 +524,9 @@ def prometheus_selects(index, monitor: K8sObject) -> tuple[bool | None, K8sObjec
         return None, None
     crs = [p for p in index.of_kind("Prometheus", "PrometheusAgent") if p.group == "monitoring.coreos.com"]
     if not crs:
-        return None, None
+        crs = stack_prometheuses(index)
+        if not crs:
+            return None, None
     field_name = {"ServiceMonitor": "serviceMonitor", "PodMonitor": "podMonitor",
                   "PrometheusRule": "rule"}.get(monitor.kind)
     if field_name is None:
@@ -529,6 +534,11 @@ def prometheus_selects(index, monitor: K8sObject) -> tuple[bool | None, K8sObjec
     for cr in crs:
         selector = cr.spec.get(f"{field_name}Selector")
         ns_selector = cr.spec.get(f"{field_name}NamespaceSelector")
+        if isinstance(cr, StackPrometheus):
+            if cr.selects(field_name, monitor.labels) and (
+                    ns_selector is None or _namespace_labels_match(index, ns_selector, monitor.namespace)):
+                return True, cr
+            continue
         if not label_selector_matches(selector, monitor.labels):
             continue
         if ns_selector is None:
@@ -564,3 +574,157 @@ def scrape_only(index, wl, service_monitors) -> bool:
         if not ports or not ports <= scraped:
             return False
     return bool(services)
+
+
+# -- the Prometheus that kube-prometheus-stack values describe (OBS001, OBS003) --------------------------------
+
+STACK_CHART = "kube-prometheus-stack"
+_SELECTOR_FIELDS = ("serviceMonitor", "podMonitor", "rule")
+
+
+class StackPrometheus:
+    """The Prometheus CR kube-prometheus-stack would render, read from its values in the repository.
+
+    Quacks like the rendered CR for ``prometheus_selects``: ``spec`` holds ``<field>Selector`` and
+    ``<field>NamespaceSelector`` as the chart renders them. With ``<field>SelectorNilUsesHelmValues`` (default
+    true) and no selector of its own, the chart selects ``release: <release name>``; when the release name is
+    not known (a chart dependency rendered under an unknown release) only the presence of a ``release`` label
+    is required.
+    """
+
+    def __init__(self, where: str, at, release: str | None, prometheus_spec):
+        self.where, self._at, self.release = where, at, release
+        spec = prometheus_spec if isinstance(prometheus_spec, dict) else {}
+        self.spec = {}
+        self.wants = {}
+        for name in _SELECTOR_FIELDS:
+            selector = mapping(spec.get(f"{name}Selector"))
+            nil_uses_helm = spec.get(f"{name}SelectorNilUsesHelmValues", True) is not False
+            if selector:
+                self.spec[f"{name}Selector"] = selector
+                self.wants[name] = None
+            elif nil_uses_helm:
+                self.wants[name] = release or ""
+            else:
+                self.spec[f"{name}Selector"] = YMap()  # every monitor
+                self.wants[name] = None
+            ns_selector = mapping(spec.get(f"{name}NamespaceSelector"))
+            if ns_selector:  # {} (the default) selects every namespace
+                self.spec[f"{name}NamespaceSelector"] = ns_selector
+        self.ref = f"the Prometheus of kube-prometheus-stack {f'release {release!r} ' if release else ''}({where})"
+
+    def selects(self, field_name: str, labels) -> bool:
+        wanted = self.wants.get(field_name)
+        if wanted is None:
+            return label_selector_matches(self.spec.get(f"{field_name}Selector"), labels)
+        value = labels.get("release")
+        return value is not None and (not wanted or str(value) == wanted)
+
+    def hint(self, field_name: str) -> str:
+        wanted = self.wants.get(field_name)
+        if wanted is None:
+            return f"the labels of {field_name}Selector in its values"
+        return f"release: {wanted}" if wanted else "release: <release name>"
+
+    def at(self, *segments):
+        return self._at
+
+
+def stack_prometheuses(index) -> list[StackPrometheus]:
+    """kube-prometheus-stack installations whose values are in the repository (cached per index).
+
+    Two forms: an Argo CD Application whose source chart is kube-prometheus-stack with inline values (none,
+    ``helm.values`` or ``helm.valuesObject``; values files kept elsewhere leave it unknown), and a chart of the
+    repository that depends on kube-prometheus-stack, whose ``values.yaml`` holds the subchart's block.
+    """
+    cached = index.__dict__.get("_stack_prometheuses")
+    if cached is None:
+        cached = index.__dict__["_stack_prometheuses"] = _application_stacks(index) + _dependency_stacks(index)
+    return cached
+
+
+def _prometheus_spec(values):
+    """``prometheus.prometheusSpec`` of the chart's values ({} when unset), None when Prometheus is disabled."""
+    values = mapping(values) or YMap()
+    if dig(values, "prometheus", "enabled") is False:
+        return None
+    return mapping(dig(values, "prometheus", "prometheusSpec")) or YMap()
+
+
+def _application_stacks(index) -> list[StackPrometheus]:
+
+    found = []
+    for app in applications(index):
+        if app.obj.kind != "Application":
+            continue  # an ApplicationSet template's release name is a template
+        for source in app.sources():
+            if source.chart.rsplit("/", 1)[-1] != STACK_CHART:
+                continue
+            data = mapping(dig(app.obj.data, *source.segments)) or YMap()
+            helm = mapping(data.get("helm")) or YMap()
+            if sequence(helm.get("valueFiles")) or sequence(helm.get("parameters")):
+                continue  # values kept in files or set elsewhere: not readable here
+            if mapping(helm.get("valuesObject")) is not None:
+                values = helm["valuesObject"]
+            elif isinstance(helm.get("values"), str):
+                docs = load_stream(helm["values"]).documents
+                values = mapping(docs[0].data) if docs else None
+            else:
+                values = YMap()
+            spec = _prometheus_spec(values)
+            if spec is None:
+                continue
+            release = str(helm.get("releaseName") or app.obj.name)
+            at = app.at(*source.segments[len(app.spec_path):], "helm") if helm else app.at(
+                *source.segments[len(app.spec_path):], "chart")
+            found.append(StackPrometheus(app.obj.ref, at, release, spec))
+    return found
+
+
+def _dependency_stacks(index) -> list[StackPrometheus]:
+    charts = {}
+    config = index.settings.get("config")
+    for entry in (config.section("inputs").get("charts") or []) if config is not None else []:
+        if isinstance(entry, dict) and entry.get("path"):
+            charts[str(entry["path"]).strip("/")] = entry.get("release")
+    found = []
+    for path, docs in sorted(index.documents.items()):
+        base = path.rsplit("/", 1)[-1].lower()
+        if base not in ("chart.yaml", "requirements.yaml"):
+            continue
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        for doc in docs:
+            for dep in sequence(dig(doc.data, "dependencies")):
+                if mapping(dep) is None or str(dep.get("name")) != STACK_CHART:
+                    continue
+                values_path = f"{folder}/values.yaml" if folder else "values.yaml"
+                if not index.repo.exists(values_path):
+                    continue  # the values are not in the repository: keep the CR-only behaviour
+                text = index.repo.text(values_path) or ""
+                parsed = load_stream(text).documents
+                values = parsed[0].data if parsed and isinstance(parsed[0].data, YMap) else YMap()
+                key = str(dep.get("alias") or STACK_CHART)
+                block = values.get(key)
+                spec = _prometheus_spec(block)
+                if spec is None or dep.get("condition") and _disabled(values, str(dep["condition"])):
+                    continue
+                if key in values.kpos:
+                    at = Location(values_path, values.kpos[key][0], values.kpos[key][1])
+                else:
+                    at = Location(path, dep.kpos.get("name", (dep.line,))[0], 1)
+                release = charts.get(folder)
+                if folder in charts and not release:
+                    release = str(dig(doc.data, "name") or "") or None  # the release defaults to the chart name
+                found.append(StackPrometheus(values_path, at, release, spec))
+    return found
+
+
+def _disabled(values, condition: str) -> bool:
+    node = values
+    for part in condition.split(","):
+        node = values
+        for key in part.strip().split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, bool):
+            return node is False
+    return False

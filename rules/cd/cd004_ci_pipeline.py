@@ -50,9 +50,10 @@ jobs:
 import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.model.ci import (PR_EVENTS, all_jobs, dockerfiles, ephemeral_cluster, gating, has_app_code,
-                                main_pipeline, no_repository, pipelines, project_type, tolerated)
+from readylint.model.ci import (PR_EVENTS, all_jobs, app_files, dockerfiles, ephemeral_cluster, gating,
+                                has_app_code, main_pipeline, no_repository, pipelines, project_type, tolerated)
 from readylint.model.ci_tools import BUILD, DEPLOY, IMAGE_BUILD, LINT, UNIT, hits, remote_calls
+from readylint.model.ci_triggers import deployable_units, path_filters
 from readylint.model.github_settings import load_snapshot, protection_of
 from readylint.registry import rule
 
@@ -109,6 +110,13 @@ def check(index, opts):
             if opaque:
                 yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"no local job has a {label} stage, but "
                                              f"{opaque[0][1]}, whose stages cannot be seen")
+            elif manual and not any(h.step.job.events for h in manual) and manual[0].step.job.rules_at:
+                job = manual[0].step.job
+                yield subject.fail(f"The {label} stage ({job.display}) never runs: its `rules:` match neither a "
+                                   f"merge request nor the default branch. Add a rule that matches "
+                                   f"$CI_PIPELINE_SOURCE == \"merge_request_event\" or $CI_COMMIT_BRANCH == "
+                                   f"$CI_DEFAULT_BRANCH.", at=job.rules_at, key_path=f"stages.{key}",
+                                   related=[Related(job.location, f"The {label} job.")])
             elif manual:
                 step = manual[0].step
                 yield subject.fail(f"The {label} stage runs only on manual dispatch ({step.job.display}): a "
@@ -151,18 +159,65 @@ def _triggers(index, runnable):
     on_pr = [p for p in by_size if p.events & PR_EVENTS]
     on_push = [p for p in by_size if p.default_branch_push]
     failed = False
+    gitlab = main.kind == "gitlab"
     if not on_pr:
         failed = True
-        yield subject.fail(f"No CI workflow runs on pull requests, so changes are merged untested. Add "
-                           f"`pull_request` to the triggers of {main.path}.", at=main.location,
-                           key_path="on.pull_request")
+        fix = (f"The `workflow: rules:` of {main.path} match no merge request or feature-branch pipeline; add "
+               f"`- if: $CI_PIPELINE_SOURCE == \"merge_request_event\"`." if gitlab else
+               f"Add `pull_request` to the triggers of {main.path}.")
+        yield subject.fail(f"No CI workflow runs on pull requests, so changes are merged untested. {fix}",
+                           at=main.location, key_path="on.pull_request")
     if not on_push:
         failed = True
+        fix = (f"The `workflow: rules:` of {main.path} never match the default branch; add "
+               f"`- if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH`." if gitlab else
+               f"Add `push: {{branches: [main]}}` to {main.path}.")
         yield subject.fail(f"No CI workflow runs on pushes to the default branch, so what is merged is never "
-                           f"built or deployed automatically. Add `push: {{branches: [main]}}` to {main.path}.",
-                           at=main.location, key_path="on.push")
+                           f"built or deployed automatically. {fix}", at=main.location, key_path="on.push")
+    if failed:
+        return
+    for message, at, key, related in _path_gaps(index, runnable):
+        failed = True
+        yield subject.fail(message, at=at, key_path=key, related=related)
     if not failed:
         yield subject.passed(f"{on_pr[0].path} runs on pull or merge requests; {on_push[0].path} on the default branch")
+
+
+def _path_gaps(index, runnable):
+    """Deployable parts (charts, Dockerfiles, application code) whose changes no CI workflow runs for, because
+    every CI workflow of the event has a `paths` / `paths-ignore` filter that leaves them out."""
+    in_ci = {id(h.step.job.pipeline) for h in hits(index, LINT, UNIT, BUILD, IMAGE_BUILD, DEPLOY)}
+    candidates = sorted([p for p in runnable if id(p) in in_ci] or runnable, key=lambda p: (-len(p.jobs), p.path))
+    units = None
+    for label, key, events in (("pull requests", "on.pull_request.paths", PR_EVENTS), ("pushes to the default "
+                                                                                      "branch", "on.push.paths",
+                                                                                      frozenset({"push"}))):
+        chosen = [p for p in candidates if (p.events & PR_EVENTS if events is PR_EVENTS else p.default_branch_push)]
+        filtered = []
+        for pipeline in chosen:
+            filters = {f.event: f for f in path_filters(index, pipeline) if f.event in events}
+            if any(e not in filters for e in pipeline.events & events):
+                break  # this workflow runs for every change
+            filtered.append(list(filters.values()))
+        else:
+            if not filtered:
+                continue
+            if units is None:
+                units = deployable_units(index, app_files(index))
+            gaps = [name for name, files in units
+                    if not any(f.runs_for(path) for group in filtered for f in group for path in files)]
+            if gaps:
+                first = filtered[0][0]
+                others = ", as do the filters of the other CI workflows" if len(filtered) > 1 else ""
+                yield (f"Changes to {_join(gaps)} run no CI workflow on {label}: the `{first.kind}` filter of "
+                       f"{first.pipeline_path} ({first.event}) leaves them out{others}, so they are merged or "
+                       f"deployed unchecked. Add their paths to the filter or remove it.",
+                       first.location, key, [Related(f.location, f"The `{f.kind}` filter of {f.pipeline_path}.")
+                                             for group in filtered for f in group if f is not first][:20])
+
+
+def _join(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _needed_stages(index) -> dict:

@@ -2,11 +2,13 @@
 
 ## What it does
 Reads the GitHub settings snapshot (`readylint snapshot github`), merges classic branch protection with the
-active rulesets that apply to the default branch (and the `github.branches` globs), the strictest source
-winning, and computes the OpenSSF Scorecard branch-protection tier: T1 force pushes and deletion blocked;
+active rulesets that apply to the default branch, the `github.branches` globs and the branches named with
+`--branch` when the snapshot was taken (judged even when no glob matches them; one that does not exist is not
+relevant), the strictest source winning, and computes the OpenSSF Scorecard branch-protection tier: T1 force pushes and deletion blocked;
 T2 pull request required, one approval, branch up to date, last-push approval; T3 one required status check;
 T4 two approvals and code-owner review; T5 stale approvals dismissed and administrators included (no bypass
 actors). The branch must reach `scorecard_min_tier`; reviewer items are CD006's and count as met here.
+Each finding carries the full tier (reviewer items included) as SARIF `properties.tier`.
 Settings the token could not read make the verdict unknown, never a failure. Rulesets in `evaluate` or
 `disabled` mode enforce nothing and are named in the message.
 
@@ -72,8 +74,8 @@ details and ruleset bypass actors then stay unknown.
 ```
 """
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, protection_of
-from readylint.model.github_settings import setting_at_least
+from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, missing_branch
+from readylint.model.github_settings import protection_of, setting_at_least
 from readylint.registry import rule
 
 # (tier, setting, minimum count or None, reviewer item owned by CD006, what it means when missing, fix)
@@ -139,6 +141,9 @@ def check(index, opts):
         if snapshot.archived:
             yield subject.not_applicable(NOT_RELEVANT, f"{snapshot.repo} is archived: nothing merges into it")
             continue
+        if missing_branch(snapshot, branch):
+            yield subject.not_applicable(NOT_RELEVANT, missing_branch(snapshot, branch))
+            continue
         yield from _judge(snapshot, branch, subject, target)
 
 
@@ -155,7 +160,7 @@ def _judge(snapshot, branch, subject, target):
             f"{who} is not protected: it has no branch protection ({protection.describe(classic.pointer)}) and no "
             f"active ruleset applies to it.{inactive} Protect it with a ruleset or branch protection that blocks "
             f"force pushes and deletion and requires pull requests and status checks.",
-            at=snapshot.at(*classic.pointer), key_path="/", related=related)
+            at=snapshot.at(*classic.pointer), key_path="/", related=related, properties={"tier": 0})
         return
     states = list(item_states(protection))
     full_tier = reached_tier(states)
@@ -170,7 +175,8 @@ def _judge(snapshot, branch, subject, target):
             yield subject.fail(
                 f"{who} {missing} ({protection.describe(setting.pointer)}). Its protection reaches Scorecard "
                 f"branch-protection tier {full_tier}{aside}, below the required {target}.{inactive} {fix}",
-                at=snapshot.at(*setting.pointer), key_path=KEY_PATHS[name], related=related)
+                at=snapshot.at(*setting.pointer), key_path=KEY_PATHS[name], related=related,
+                properties={"tier": full_tier})
         return
     if unknown:
         sources = sorted({protection.settings[s[1]].source for s in unknown})

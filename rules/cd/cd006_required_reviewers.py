@@ -2,9 +2,14 @@
 
 ## What it does
 From the GitHub settings snapshot, checks that merges into the default branch (and the `github.branches`
-globs) need at least `min_approvals` approvals (classic protection or ruleset `pull_request`, the strictest
-wins), that stale approvals are dismissed and the last push must be approved (`warning`), and that a
-production environment requires reviewers who cannot approve their own deployment (`note`). When code-owner
+globs, and the branches named with `--branch` when the snapshot was taken) need at least `min_approvals`
+approvals (classic protection or ruleset `pull_request`, the strictest wins), that stale approvals are dismissed
+and the last push must be approved (`warning`), and that every production environment requires reviewers who
+cannot approve their own deployment (`note`). Production environments are those named `prod…`/`production` and
+those a GitHub Actions job with `environment:` deploys to on pushes to the default branch (literal names only;
+`github-pages` and names such as `staging`, `dev`, `test`, `preview` are left out); one that CI names but GitHub
+has not recorded yet gets no protection rules when it is created. When the token could not read the
+environments, this part is unknown and the report names the missing permission (Actions: read). When code-owner
 review is required, a CODEOWNERS file must exist in `.github/`, the root or `docs/`. Whenever CODEOWNERS
 exists it is parsed: syntax errors (and the errors GitHub reported, when the snapshot holds them) and paths
 without an owner (every chart, the manifests, `.github/workflows/` and CODEOWNERS itself, the last matching
@@ -34,10 +39,15 @@ on: push
 on: push
 ```
 """
-from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Subject
+import fnmatch
+import re
+
+from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related, Subject
+from readylint.inputs.yaml_docs import YMap
 from readylint.model import codeowners as co
-from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, production_environments
-from readylint.model.github_settings import protection_of, setting_at_least
+from readylint.model.ci import all_jobs
+from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, environments_unreadable
+from readylint.model.github_settings import missing_branch, production_environments, protection_of, setting_at_least
 from readylint.registry import rule
 
 REVIEW_ITEMS = (
@@ -67,8 +77,11 @@ def check(index, opts):
         config = index.settings.get("config")
         globs = config.section("github").get("branches", []) if config is not None else []
         for branch in branches_to_judge(snapshot, globs):
+            if missing_branch(snapshot, branch):
+                yield branch_subject(snapshot, branch).not_applicable(NOT_RELEVANT, missing_branch(snapshot, branch))
+                continue
             yield from _branch(snapshot, branch, int(opts["min_approvals"]), owners_path)
-        yield from _environments(snapshot)
+        yield from _environments(index, snapshot)
     if owners_path is not None:
         yield from _codeowners(index, owners_path, snapshot)
 
@@ -115,32 +128,111 @@ def _branch(snapshot, branch, minimum, owners_path):
     yield subject.passed(f"{approvals.value} approving review{'' if approvals.value == 1 else 's'} required")
 
 
-def _environments(snapshot):
+def _environments(index, snapshot):
     """Production environments: required reviewers who cannot approve their own deployment (note)."""
-    for i, env in production_environments(snapshot):
-        name = env.get("name")
-        pointer = ("endpoints", "environments", "body", "environments", i)
+    unreadable = environments_unreadable(snapshot)
+    if unreadable:
+        yield Subject(key=f"github:{snapshot.repo}/environments", display=f"the environments of {snapshot.repo}",
+                      fqn=f"github:repos/{snapshot.repo}/environments",
+                      location=snapshot.at("endpoints", "environments")).not_applicable(
+            EVIDENCE_UNAVAILABLE, f"environment reviewers of {snapshot.repo} are unknown: {unreadable}")
+        return
+    for target in production_environments(snapshot, deploy_jobs(index, snapshot.default_branch)):
+        name, i, env = target.name, target.position, target.body
         subject = Subject(key=f"github:{snapshot.repo}/environments/{name}",
                           display=f"environment {name} of {snapshot.repo}",
-                          fqn=f"github:repos/{snapshot.repo}/environments/{name}", location=snapshot.at(*pointer))
+                          fqn=f"github:repos/{snapshot.repo}/environments/{name}",
+                          location=snapshot.at("endpoints", "environments", "body", "environments", i)
+                          if i is not None else _environment_at(index, target.jobs[0]))
+        related = tuple(Related(_environment_at(index, job), f"The {job.display} deploys to {name} on pushes to "
+                                                             f"{snapshot.default_branch}.") for job in target.jobs)
+        used = (f" (the {target.jobs[0].display} deploys to it on pushes to {snapshot.default_branch})"
+                if target.jobs else "")
+        if env is None:
+            yield subject.fail(
+                f"Environment {name}, which the {target.jobs[0].display} deploys to on pushes to "
+                f"{snapshot.default_branch}, is not among the environments recorded for {snapshot.repo}: GitHub "
+                f"creates it on the job's first run with no protection rules, so deployments need no approval. "
+                f"Create it with a required-reviewers protection rule and \"prevent self-review\", then take the "
+                f"snapshot again.", at=subject.location, key_path=f"/environments/{name}", level="note",
+                related=related[1:] + (Related(snapshot.at("endpoints", "environments", "body", "environments"),
+                                               "The environments recorded in the snapshot."),))
+            continue
+        pointer = ("endpoints", "environments", "body", "environments", i)
         rules = [(j, r) for j, r in enumerate(env.get("protection_rules") or ())
                  if isinstance(r, dict) and r.get("type") == "required_reviewers"]
         where = f"GET /repos/{snapshot.repo}/environments #/environments/{i}"
         if not rules:
             yield subject.fail(
-                f"Environment {name} of {snapshot.repo} has no required reviewers, so any workflow run can deploy "
-                f"to it unapproved ({where}/protection_rules). Add a required-reviewers protection rule with "
+                f"Environment {name} of {snapshot.repo}{used} has no required reviewers, so any workflow run can "
+                f"deploy to it unapproved ({where}/protection_rules). Add a required-reviewers protection rule with "
                 f"\"prevent self-review\".", at=snapshot.at(*pointer, "protection_rules"),
-                key_path=f"/environments/{name}/protection_rules", level="note")
+                key_path=f"/environments/{name}/protection_rules", level="note", related=related)
         elif not any(r.get("prevent_self_review") is True for _, r in rules):
             j = rules[0][0]
             yield subject.fail(
-                f"Environment {name} of {snapshot.repo} lets the person who triggered a deployment approve it "
-                f"({where}/protection_rules/{j}/prevent_self_review). Turn on \"prevent self-review\".",
+                f"Environment {name} of {snapshot.repo}{used} lets the person who triggered a deployment approve "
+                f"it ({where}/protection_rules/{j}/prevent_self_review). Turn on \"prevent self-review\".",
                 at=snapshot.at(*pointer, "protection_rules", j), key_path=f"/environments/{name}/prevent_self_review",
-                level="note")
+                level="note", related=related)
         else:
             yield subject.passed("required reviewers with prevent_self_review")
+
+
+# Environment names that say "not production" (one word of the name); github-pages publishes documentation.
+NON_PRODUCTION = frozenset({"dev", "develop", "development", "test", "tests", "testing", "qa", "stage", "staging",
+                            "stg", "preview", "review", "sandbox", "uat", "ci", "pr", "demo", "integration",
+                            "nonprod", "non"})
+
+
+def deploy_jobs(index, branch) -> dict:
+    """Environment name -> the GitHub Actions jobs that deploy to it on pushes to ``branch`` (rules.md CD006:
+    "the deploy environment"). Expression names (`${{ … }}`) cannot be resolved offline and are left out."""
+    found: dict = {}
+    for job in all_jobs(index):
+        name = job.environment.strip()
+        if job.pipeline.kind != "github" or not name or "${{" in name or not _pushes_to(index, job, branch):
+            continue
+        words = [w.rstrip("0123456789") for w in re.split(r"[-_ ./]+", name.lower())]
+        if name.lower() == "github-pages" or any(w in NON_PRODUCTION for w in words):
+            continue
+        key = next((k for k in found if k.lower() == name.lower()), name)
+        found.setdefault(key, []).append(job)
+    return found
+
+
+def _on(index, path):
+    docs = index.documents.get(path) or []
+    data = docs[0].data if docs else None
+    return data.get("on", data.get(True)) if isinstance(data, YMap) else None
+
+
+def _pushes_to(index, job, branch) -> bool:
+    """The job runs on pushes to ``branch``: its events (after `if:`) include push, and the workflow's own
+    `on.push.branches` filter, when it has one, matches the branch (tag-only pushes are releases)."""
+    if "push" not in job.events:
+        return False
+    on = _on(index, job.pipeline.path)
+    push = on.get("push") if isinstance(on, YMap) else None
+    if not isinstance(push, YMap):  # `on: push`, or push inherited through workflow_run
+        return True
+    branches = push.get("branches")
+    if branches is None:
+        return push.get("tags") is None or push.get("branches-ignore") is not None
+    globs = branches if isinstance(branches, list) else [branches]
+    return any(fnmatch.fnmatchcase(branch, str(g)) for g in globs if not str(g).startswith("!"))
+
+
+def _environment_at(index, job) -> Location:
+    """The job's `environment:` line (the job key line when it comes from a called workflow)."""
+    docs = index.documents.get(job.pipeline.path) or []
+    data = docs[0].data if docs else None
+    jobs = data.get("jobs") if isinstance(data, YMap) else None
+    body = jobs.get(job.key) if isinstance(jobs, YMap) else None
+    if isinstance(body, YMap) and "environment" in body.kpos:
+        line, col, end = body.kpos["environment"]
+        return Location(job.pipeline.path, line, col, end)
+    return job.location
 
 
 def _codeowners(index, path, snapshot):

@@ -5,7 +5,10 @@ Checks that every long-running workload is scraped: a ServiceMonitor (or Victori
 selects a Service of the workload and names one of that Service's ports, a PodMonitor (VMPodScrape, GKE
 PodMonitoring) selects its pods and names a container port, or the `prometheus.io/scrape: "true"` annotation
 convention or an OpenTelemetry Collector's Kubernetes discovery covers it. When a `Prometheus` CR is rendered,
-the monitor must also carry the labels its `serviceMonitorSelector` / `podMonitorSelector` requires. A monitor
+the monitor must also carry the labels its `serviceMonitorSelector` / `podMonitorSelector` requires; without a
+rendered CR, kube-prometheus-stack values in the repository (an Argo CD Application of the chart with inline
+values, or a chart depending on it with its `values.yaml`) give the selector: by default `release: <release
+name>`, unless `serviceMonitorSelectorNilUsesHelmValues: false` or an explicit selector says otherwise. A monitor
 that selects no rendered Service or pod of its namespaces gets a `note`.
 
 ## Why it matters
@@ -112,8 +115,11 @@ def _selection_problem(index, monitor):
     ok, cr = prometheus_selects(index, monitor)
     if ok is False:
         field = {"ServiceMonitor": "serviceMonitorSelector", "PodMonitor": "podMonitorSelector"}[monitor.kind]
-        return (f"{monitor.ref} is not picked up by {cr.ref}: its labels or namespace do not match the CR's "
-                f"{field}. Add the labels that selector requires (kube-prometheus-stack: release: <release>).",
+        wanted = cr.hint(field[:-len("Selector")]) if hasattr(cr, "hint") else \
+            "the labels that selector requires (kube-prometheus-stack: release: <release>)"
+        whose = "its" if hasattr(cr, "hint") else "the CR's"
+        return (f"{monitor.ref} is not picked up by {cr.ref}: its labels or namespace do not match {whose} "
+                f"{field}. Add {wanted}.",
                 _labels_at(monitor), "metadata.labels", (Related(cr.at("spec", field),
                                                                       f"{cr.ref} selects monitors here."),))
     return None

@@ -5,7 +5,8 @@ Checks that every production workload is watched by at least one alerting rule: 
 Prometheus rule file) whose `alert` expression names the workload through a `job`, `service`, `container`,
 `app`, `pod`, `deployment` or similar label matcher (or its namespace, for namespace-wide alerts), or a burn-rate
 alert generated for one of its SLOs (Sloth, Pyrra). Every alert expression must parse, and when a `Prometheus` CR
-is rendered each PrometheusRule must carry the labels its `ruleSelector` requires. Generic cluster alerts
+is rendered (or kube-prometheus-stack values in the repository describe one, see OBS001) each PrometheusRule
+must carry the labels its `ruleSelector` requires. Generic cluster alerts
 (`KubePodCrashLooping` and friends) watch pods, not the application: alone they give a `note`.
 
 ## Why it matters
@@ -125,9 +126,10 @@ def _unselected_rule_objects(index, every):
         seen.add(id(obj))
         ok, cr = prometheus_selects(index, obj)
         if ok is False:
+            wanted = cr.hint("rule") if hasattr(cr, "hint") else "the labels that selector requires"
+            whose = "its" if hasattr(cr, "hint") else "the CR's"
             yield obj.subject().fail(f"{obj.ref} is not loaded by {cr.ref}: its labels or namespace do not match "
-                                     f"the CR's ruleSelector, so none of its alerts is evaluated. Add the labels "
-                                     f"that selector requires.", at=obj.at("metadata", "labels") if "labels" in obj.metadata else obj.name_at(),
+                                     f"{whose} ruleSelector, so none of its alerts is evaluated. Add {wanted}.", at=obj.at("metadata", "labels") if "labels" in obj.metadata else obj.name_at(),
                                      key_path="metadata.labels",
                                      related=(Related(cr.at("spec", "ruleSelector"), f"{cr.ref} selects rules "
                                                                                     f"here."),))

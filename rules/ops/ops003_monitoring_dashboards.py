@@ -7,7 +7,8 @@ it (a `job`, `service`, `container`, `app`, `pod` or `deployment` matcher, a met
 `grafana_http_...`) or when it is templated (`$namespace`, `$workload`) with a variable over kube-state-metrics
 or cAdvisor series whose query can select the workload. Services (selected by a Service) need traffic, errors, latency and saturation (RED plus CPU and
 memory); other workloads, and exporters whose Services exist only to be scraped, need saturation and errors
-(USE).
+(USE). An alert whose `dashboard_url` annotation links to a Grafana uid (`/d/<uid>/…`) that no dashboard of the
+repository has gets a `note` (not judged when dashboards come from jsonnet or remote sources, or from elsewhere).
 
 ## Why it matters
 During an incident the first question is "is it this service?". Without a dashboard that shows its request
@@ -53,8 +54,8 @@ data:
 import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
-from readylint.model.dashboards import dashboards
-from readylint.model.monitoring import (IDENTITY_LABELS, SERVICE_MONITOR_KINDS, MentionIndex, monitors,
+from readylint.model.dashboards import dashboards, uid_of_url
+from readylint.model.monitoring import (IDENTITY_LABELS, SERVICE_MONITOR_KINDS, MentionIndex, alerts, monitors,
                                         scrape_only, workload_names)
 from readylint.model.promql import matchers
 from readylint.registry import rule
@@ -164,3 +165,28 @@ def check(index, opts):
         yield subject.fail(f"The dashboards showing {wl.ref} lack {', '.join(missing)} ({kind} signals); add "
                            f"panels for {' and '.join(missing)} so responders see them in one place.",
                            at=specific.at, key_path=f"dashboards#{'+'.join(missing)}")
+    if not external:
+        yield from _dashboard_links(index, found)
+
+
+LINK_ANNOTATIONS = ("dashboard_url", "dashboard")
+
+
+def _dashboard_links(index, found):
+    """A note per alert whose ``dashboard_url`` names a uid no dashboard of the repository has.
+
+    Judged only when the repository delivers dashboards: links into a Grafana managed elsewhere cannot be
+    resolved here, and dashboards built from jsonnet or remote sources may define any uid.
+    """
+    if not found.items and not found.unloaded:
+        return
+    for alert in alerts(index):
+        for key in LINK_ANNOTATIONS:
+            uid = uid_of_url(alert.annotations.get(key))
+            if uid is None or found.defines_uid(uid) is not False:
+                continue
+            yield alert.subject().fail(f"Alert {alert.name} in {alert.owner} links {key} to dashboard uid {uid!r}, "
+                                       f"but no dashboard of the repository has that uid, so responders land on "
+                                       f"'dashboard not found'. Point it at an existing dashboard uid.",
+                                       at=alert.at(f"annotations.{key}"),
+                                       key_path=f"{alert.group}/{alert.name}.annotations.{key}", level="note")

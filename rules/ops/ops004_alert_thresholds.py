@@ -6,7 +6,10 @@ required for `absent()`, `vector(1)` watchdogs, `info` alerts, ages computed fro
 gauges and SLO burn-rate alerts), a `severity` label from
 `options.severities`, `summary` and `description` annotations, no `> 0` on a raw counter, ratio expressions
 over windows of at least 5 minutes (unless `for:` already spans 5 minutes), and no second alert with the same expression and `for`. At repository level
-it looks for promtool rule tests (`rule_files:` with `alert_rule_test`); without any it gives one finding.
+it looks for promtool rule tests (`rule_files:` with `alert_rule_test`) and for a CI step that runs them
+(`promtool test rules` in a workflow step, directly, through a root Makefile target or a script file); tests
+nobody runs, or a step that ignores their failure, give one finding, as does having no tests at all. When CI calls
+remote reusable workflows that might run them, the CI part is unknown.
 
 ## Why it matters
 An alert without `for:` pages on every scrape blip, a `> 0` on a counter fires for ever after the first error,
@@ -53,10 +56,20 @@ tests:
     alert_rule_test:
       - {alertname: ApiErrors, eval_time: 10m, exp_alerts: []}
 ```
+```yaml pass file=.github/workflows/alerts.yml
+on: pull_request
+jobs:
+  rules:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: promtool test rules tests/rules.test.yaml
+```
 """
 import re
 
-from readylint.findings import NOT_RELEVANT, Related
+from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
+from readylint.model.ci import all_steps, no_repository, pipelines, tolerated
 from readylint.model.monitoring import alerts
 from readylint.model.promql import parse_duration, range_windows
 from readylint.registry import rule
@@ -180,10 +193,82 @@ def _tests_outcome(index, every):
     covered, files = _rule_tests(index)
     if files:
         tested = sum(1 for a in plain if a.name in covered)
-        yield subject.passed(f"promtool tests in {files[0]} cover {tested} of {len(plain)} alerts")
+        yield from _tests_run_in_ci(index, subject, files, f"promtool tests in {files[0]} cover {tested} of "
+                                                           f"{len(plain)} alerts")
         return
     first = plain[0]
     yield subject.fail(f"No promtool rule test covers the {len(plain)} alerting rule(s) of the repository, so a "
                        f"renamed metric silently disables them. Add `promtool test rules` tests "
                        f"(rule_files + alert_rule_test) and run them in CI.", at=index.repo.anchor(),
                        key_path="alert-tests", related=(Related(first.location, f"{first.name} is untested."),))
+
+
+_PROMTOOL_TEST = re.compile(r"\bpromtool\b[^\n]*\btest\s+rules\b")
+_MAKE_TARGETS = re.compile(r"(?:^|[;&|]\s*)make\b([^\n;&|]*)", re.MULTILINE)
+_SCRIPT = re.compile(r"(?:^|\s)(?:\./|bash\s+|sh\s+)?([\w./-]+\.(?:sh|bash))\b")
+
+
+def _step_runs_tests(index, step) -> bool:
+    """The step runs ``promtool test rules`` itself, through a Makefile target, or through a script file."""
+    text = step.run or ""
+    if _PROMTOOL_TEST.search(text):
+        return True
+    for match in _MAKE_TARGETS.finditer(text):
+        targets = [w for w in match.group(1).split() if not w.startswith("-") and "=" not in w]
+        if targets and any(_PROMTOOL_TEST.search(r) for r in _make_recipes(index, targets)):
+            return True
+    for match in _SCRIPT.finditer(text):
+        script = index.repo.text(match.group(1).lstrip("./")) if index.repo.exists(match.group(1).lstrip("./")) \
+            else None
+        if script and _PROMTOOL_TEST.search(script):
+            return True
+    return False
+
+
+def _make_recipes(index, targets):
+    """Recipe texts of the root Makefile targets (and the targets they depend on, one level)."""
+    text = index.repo.text("Makefile") if index.repo.exists("Makefile") else None
+    if not text:
+        return []
+    recipes, deps, current = {}, {}, None
+    for line in text.splitlines():
+        head = re.match(r"^([\w./-]+(?:\s+[\w./-]+)*)\s*:(?!=)(.*)$", line)
+        if head and not line.startswith("\t"):
+            current = head.group(1).split()
+            for name in current:
+                recipes.setdefault(name, "")
+                deps.setdefault(name, []).extend(head.group(2).split("#")[0].split())
+        elif line.startswith("\t") and current:
+            for name in current:
+                recipes[name] += line + "\n"
+    wanted = list(targets) + [d for t in targets for d in deps.get(t, ())]
+    return [recipes.get(t, "") for t in wanted]
+
+
+def _tests_run_in_ci(index, subject, files, why):
+    """Rule tests count only when a CI step runs them (rules.md OPS004: promtool test rules in CI)."""
+    runs = [step for step in all_steps(index) if _step_runs_tests(index, step)]
+    gating = [step for step in runs if step.job.automated and tolerated(step) is None]
+    if gating:
+        yield subject.passed(f"{why}; run in CI by {gating[0].job.display}")
+        return
+    missing = no_repository(index)
+    if missing:
+        yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{why}; whether CI runs them: {missing[1]}")
+        return
+    remote = [item for p in pipelines(index) for item in p.remote]
+    if not runs and remote:
+        yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{why}; CI calls {remote[0][1]}, which may run them")
+        return
+    at = Location(files[0], 1, 1)
+    if runs:
+        step = runs[0]
+        how = "runs only on manual dispatch" if not step.job.automated else tolerated(step)
+        yield subject.fail(f"The promtool rule tests ({files[0]}) run in {step.job.display}, but that step "
+                           f"{'ignores failures: ' if step.job.automated else ''}{how}, so a broken alert still "
+                           f"merges. Let the step fail the pipeline on pull requests.", at=step.location,
+                           key_path="alert-tests.ci", related=(Related(at, "the rule tests"),))
+        return
+    yield subject.fail(f"The promtool rule tests in {files[0]} are not run by any CI workflow, so they do not stop a "
+                       f"broken alert from merging. Add a CI step that runs `promtool test rules {files[0]}` on pull "
+                       f"requests.", at=at, key_path="alert-tests.ci")

@@ -85,7 +85,9 @@ def check(index, opts):
         unknown = [(b, v) for b, v in verdicts if v[0] == "unknown"]
         if failed:
             build, (_, message, at, key) = failed[0]
-            jobs = ", ".join(b.step.job.display for b, _ in failed)
+            shown_jobs = failed if len(failed) <= 3 else failed[:2]  # every caller is a related location
+            jobs = ", ".join(b.step.job.display for b, _ in shown_jobs)
+            jobs += f" and {len(failed) - 2} more jobs" if len(failed) > 3 else ""
             related = [Related(b.step.job.location, f"{b.step.job.display} pushes the image through this step.")
                        for b, _ in failed if b.step.job.location != at]
             yield subject.fail(message.format(what=f"{shown}pushed by {jobs}"), at=at, key_path=key,

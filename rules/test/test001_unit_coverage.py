@@ -40,13 +40,14 @@ import subprocess
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
 from readylint.inputs.git_history import history
 from readylint.model import coverage
+from readylint.model.coverage_omit import exclusions, hidden_share
 from readylint.model.ci import all_steps, builds_code, gating, no_repository
 from readylint.model.ci_tools import COVERAGE_UPLOAD, UNIT, hits
 from readylint.registry import rule
 
 
 @rule(code="TEST001", slug="unit-coverage", scope="repository", severity="error", confidence="high",
-      evidence="T, R, C", options={"coverage_min_line_pct": 80})
+      evidence="T, R, C", options={"coverage_min_line_pct": 80, "coverage_max_omitted_pct": 20})
 def check(index, opts):
     missing = no_repository(index)
     if missing:
@@ -65,6 +66,7 @@ def check(index, opts):
     fresh = [r for r in reports if r.timestamp is None or head is None or r.timestamp >= head - 60]
     stale = [r for r in reports if r not in fresh]
     gates = coverage.gates(index, all_steps(index))
+    notes = list(_omissions(index, float(opts["coverage_max_omitted_pct"])))
     unit_gating = any(gating(h.step) is None for h in hits(index, UNIT))
     failures = []
     for gate in gates:
@@ -79,14 +81,16 @@ def check(index, opts):
             failures.insert(0, (f"Unit test line coverage is {pct:.1f}% ({covered} of {total} lines in {names}), "
                                 f"below the required {minimum:g}%. Add tests for the uncovered code.",
                                 fresh[0].location, "report"))
-        if not failures:
+        if not failures and not notes:
             yield subject.passed(f"{pct:.1f}% of {total} lines covered ({names})")
             return
     else:
         good = [g for g in gates if g.value >= minimum]
         enforced = [g for g in good if (g.in_ci and _step_gates(g, index)) or (not g.in_ci and unit_gating)]
         if not failures and enforced:
-            yield subject.passed(f"{enforced[0].source} enforces {enforced[0].value:g}% in CI")
+            if not notes:
+                yield subject.passed(f"{enforced[0].source} enforces {enforced[0].value:g}% in CI")
+            yield from (subject.fail(m, at=at, key_path=f"coverage.{k}", level="note") for m, at, k in notes)
             return
         if not failures and good:
             gate = good[0]
@@ -94,6 +98,9 @@ def check(index, opts):
                              f"CI job runs the unit tests with it. Run the tests with coverage on pull requests.",
                              gate.location, "gate"))
         uploads = hits(index, COVERAGE_UPLOAD)
+        if not failures and uploads and notes:
+            yield from (subject.fail(m, at=at, key_path=f"coverage.{k}", level="note") for m, at, k in notes)
+            return
         if not failures and uploads:
             yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{uploads[0].tool} receives the coverage in "
                                          f"{uploads[0].step.job.display}, but no report or threshold is in the "
@@ -107,6 +114,19 @@ def check(index, opts):
                              stale[0].location if stale else index.repo.anchor(), "coverage"))
     for message, at, key in failures:
         yield subject.fail(message, at=at, key_path=f"coverage.{key}")
+    for message, at, key in notes:
+        yield subject.fail(message, at=at, key_path=f"coverage.{key}", level="note")
+
+
+def _omissions(index, limit):
+    """Coverage exclusions that hide more than ``limit`` % of the application code (lines, tests not counted)."""
+    for exclusion in exclusions(index):
+        hidden, total, largest = hidden_share(index, exclusion)
+        if total and 100.0 * hidden / total > limit:
+            yield (f"The coverage exclusion {exclusion.source} hides {100.0 * hidden / total:.0f}% of the "
+                   f"{exclusion.language} application code ({hidden} of {total} lines, e.g. {', '.join(largest)}), "
+                   f"so the coverage figure leaves it out. Test that code or narrow the exclusion to generated "
+                   f"and vendored files.", exclusion.location, f"omit.{exclusion.source}")
 
 
 def _step_gates(gate, index):
