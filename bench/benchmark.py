@@ -2,7 +2,7 @@
 """readylint performance benchmark (a script, not a test: nothing here asserts on time).
 
 Usage:
-    python3 bench/benchmark.py [--copies 1 5] [--corpus ../shared] [--repeat 3]
+    python3 bench/benchmark.py [--copies 1 5 20] [--jobs 1 2] [--corpus ../shared] [--repeat 3]
                                [--startup] [--checkov] [--checkov-bin PATH] [--keep]
 
 What it does
@@ -14,15 +14,21 @@ What it does
        (a) the parse floor, ``bench/parse_floor.py TREE``: read every .yaml/.yml file and compose every
            document with the fastest C parser installed (PyYAML + libyaml, else ruamel's CParser),
            interpreter start-up included, since readylint's time includes its own;
-       (b) ``readylint check TREE --format json --output /dev/null --exit-zero`` (``--format text``
-           when the JSON reporter is not installed yet).
+       (b) ``readylint check TREE --format json --output /dev/null --exit-zero --jobs J`` once per
+           ``--jobs`` value (default 1 and 2; ``--format text`` when the JSON reporter is not installed).
        Each measurement is repeated ``--repeat`` times (default 3); the table shows the median wall
-       time and the largest peak RSS seen.
-    3. Prints copies, files, documents, floor wall, readylint wall, their ratio, readylint peak MB and
-       the scaling of N copies against the smallest copy count, with the targets beside the numbers.
-    ``--startup`` times ``readylint --version`` and a bare ``python3 -c 'import ruamel.yaml, click'``
-    (median of 5). ``--checkov`` times checkov against readylint on the microservices-demo manifests
+       time, the median CPU time (user + system, the child and what it reaped: a busy machine inflates
+       wall time, far less CPU time) and the largest peak RSS seen.
+    3. Prints copies, jobs, files, documents, floor wall, readylint wall and CPU, the wall ratio,
+       readylint peak MB and the scaling of N copies against the smallest copy count (same --jobs),
+       with the targets beside the numbers.
+    ``--startup`` times ``readylint --version``, ``readylint check`` of one small manifest, a bare
+    ``python3 -c 'import ruamel.yaml, click'`` (the imports no run can avoid) and ``python3 -c pass``
+    (median of 5), with the ratio of the small check to the bare imports (target <= 2x).
+    ``--checkov`` times checkov against readylint on the microservices-demo manifests
     when a checkov executable is found (``--checkov-bin``, else PATH); otherwise it says it skipped.
+    Children run without PYTHONDONTWRITEBYTECODE, so bytecode caches are written once (by the warm-up
+    run) and used, as in an installed readylint; the environment is otherwise inherited.
 
 How time and memory are measured
     Wall time is ``time.perf_counter()`` from just before ``Popen`` to the return of ``os.wait4``.
@@ -35,7 +41,8 @@ How time and memory are measured
     on PATH: version-manager shims (pyenv) add tens of milliseconds of shell start-up to every run.
 
 Targets (printed, never asserted): readylint <= 2x the parse floor; peak RSS <= 250 MB on one copy; N copies
-<= 1.1 * N times one copy (5 copies <= 5.5x); readylint < 1/10 of checkov's time on the same file.
+<= 1.1 * N times one copy (5 copies <= 5.5x); a check of one small manifest <= 2x the bare imports;
+readylint < 1/10 of checkov's time on the same file.
 """
 from __future__ import annotations
 
@@ -59,13 +66,28 @@ TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 250.0
 TARGET_SCALING_SLACK = 1.1
 TARGET_CHECKOV = 0.1
+TARGET_STARTUP = 2.0
+SMALL_MANIFEST = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0.0
+"""
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 class Measurement:
-    """One finished child: wall seconds, peak RSS in MB, exit status, captured stdout."""
+    """One finished child: wall seconds, CPU seconds, peak RSS in MB, exit status, captured output."""
 
-    def __init__(self, wall: float, peak_mb: float, status: int, stdout: str, stderr: str):
-        self.wall, self.peak_mb, self.status = wall, peak_mb, status
+    def __init__(self, wall: float, peak_mb: float, status: int, stdout: str, stderr: str, cpu: float = 0.0):
+        self.wall, self.peak_mb, self.status, self.cpu = wall, peak_mb, status, cpu
         self.stdout, self.stderr = stdout, stderr
 
 
@@ -73,7 +95,7 @@ def measure(cmd: list[str], cwd: str | None = None) -> Measurement:
     """Run ``cmd`` once in a fresh process; time it and read its own peak RSS from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=CHILD_ENV)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
@@ -81,16 +103,18 @@ def measure(cmd: list[str], cwd: str | None = None) -> Measurement:
         text = out.read().decode("utf-8", "replace")
         err.seek(0)
         errors = err.read().decode("utf-8", "replace")
-    return Measurement(wall, usage.ru_maxrss / 1024.0, proc.returncode, text, errors)
+    return Measurement(wall, usage.ru_maxrss / 1024.0, proc.returncode, text, errors,
+                       usage.ru_utime + usage.ru_stime)
 
 
 def repeated(cmd: list[str], times: int, cwd: str | None = None) -> tuple[float, float, Measurement]:
-    """Median wall time, maximum peak MB and the last measurement of ``times`` runs."""
+    """Median wall time, maximum peak MB and the last measurement (its ``cpu`` the median CPU time)."""
     runs = [measure(cmd, cwd) for _ in range(times)]
     bad = [r for r in runs if r.status != 0]
     if bad:
         tail = "\n".join(bad[0].stderr.strip().splitlines()[-8:])
         raise SystemExit(f"benchmark: {' '.join(cmd)} exited {bad[0].status}:\n{tail}")
+    runs[-1].cpu = statistics.median(r.cpu for r in runs)
     return statistics.median(r.wall for r in runs), max(r.peak_mb for r in runs), runs[-1]
 
 
@@ -111,8 +135,9 @@ def report_format() -> str:
     return "json" if found else "text"
 
 
-def check_cmd(target: str, fmt: str) -> list[str]:
-    return readylint_cmd() + ["check", target, "--format", fmt, "--output", os.devnull, "--exit-zero"]
+def check_cmd(target: str, fmt: str, jobs: int | None = None) -> list[str]:
+    cmd = readylint_cmd() + ["check", target, "--format", fmt, "--output", os.devnull, "--exit-zero"]
+    return cmd + (["--jobs", str(jobs)] if jobs is not None else [])
 
 
 def build_tree(corpus: str, out: str, copies: int) -> None:
@@ -139,47 +164,65 @@ def bench_trees(args, workdir: str) -> None:
         floor_wall, floor_mb, floor_run = repeated(
             [sys.executable, os.path.join(HERE, "parse_floor.py"), tree], args.repeat)
         counts = json.loads(floor_run.stdout.strip().splitlines()[-1])
-        # cwd=workdir: the tree is outside any git work tree, so readylint walks it as a folder.
-        rl_wall, rl_mb, _ = repeated(check_cmd(tree, fmt), args.repeat, cwd=workdir)
-        rows.append({"copies": copies, "files": counts["files"], "documents": counts["documents"],
-                     "parser": counts["parser"], "floor": floor_wall, "floor_mb": floor_mb,
-                     "readylint": rl_wall, "peak": rl_mb})
-        print(f"  measured {copies} cop{'y' if copies == 1 else 'ies'}: floor {floor_wall:.3f} s, "
-              f"readylint {rl_wall:.3f} s", flush=True)
+        # Warm up readylint too (bytecode caches, page cache), then measure each --jobs value.
+        measure(check_cmd(tree, fmt, args.jobs[0]), cwd=workdir)
+        for jobs in args.jobs:
+            # cwd=workdir: the tree is outside any git work tree, so readylint walks it as a folder.
+            rl_wall, rl_mb, last = repeated(check_cmd(tree, fmt, jobs), args.repeat, cwd=workdir)
+            rows.append({"copies": copies, "jobs": jobs, "files": counts["files"],
+                         "documents": counts["documents"], "parser": counts["parser"], "floor": floor_wall,
+                         "floor_mb": floor_mb, "readylint": rl_wall, "cpu": last.cpu, "peak": rl_mb})
+            print(f"  measured {copies} cop{'y' if copies == 1 else 'ies'} --jobs {jobs}: floor {floor_wall:.3f} s, "
+                  f"readylint {rl_wall:.3f} s (cpu {last.cpu:.3f} s)", flush=True)
 
-    base = rows[0]
     print()
-    print(f"parse floor parser: {base['parser']}")
-    header = (f"{'copies':>6} {'files':>6} {'docs':>6} {'floor s':>8} {'readylint s':>11} {'ratio':>6} "
-              f"{'(<=2x)':>7} {'peak MB':>8} {'(<=250)':>8} {'scaling':>8} {'target':>8}")
+    print(f"parse floor parser: {rows[0]['parser']}")
+    header = (f"{'copies':>6} {'jobs':>4} {'files':>6} {'docs':>6} {'floor s':>8} {'readylint s':>11} {'cpu s':>7} "
+              f"{'ratio':>6} {'(<=2x)':>7} {'peak MB':>8} {'(<=250)':>8} {'scaling':>8} {'target':>8}")
     print(header)
     print("-" * len(header))
     for row in rows:
+        base = next(r for r in rows if r["jobs"] == row["jobs"])  # the smallest copy count, same --jobs
         ratio = row["readylint"] / row["floor"]
         factor = row["copies"] / base["copies"]
         scaling = row["readylint"] / base["readylint"]
         target = factor * TARGET_SCALING_SLACK
         scaling_txt = f"{scaling:.2f}x" if row is not base else "1.00x"
         target_txt = f"<={target:.1f}x {mark(scaling <= target)}" if row is not base else "-"
-        print(f"{row['copies']:>6} {row['files']:>6} {row['documents']:>6} {row['floor']:>8.3f} "
-              f"{row['readylint']:>11.3f} {ratio:>6.2f} {mark(ratio <= TARGET_RATIO):>7} {row['peak']:>8.1f} "
-              f"{(mark(row['peak'] <= TARGET_PEAK_MB) if row['copies'] == 1 else '-'):>8} {scaling_txt:>8} {target_txt:>8}")
-    print("scaling = readylint wall of this row / readylint wall of the first row "
+        print(f"{row['copies']:>6} {row['jobs']:>4} {row['files']:>6} {row['documents']:>6} {row['floor']:>8.3f} "
+              f"{row['readylint']:>11.3f} {row['cpu']:>7.3f} {ratio:>6.2f} {mark(ratio <= TARGET_RATIO):>7} "
+              f"{row['peak']:>8.1f} {(mark(row['peak'] <= TARGET_PEAK_MB) if row['copies'] == 1 else '-'):>8} "
+              f"{scaling_txt:>8} {target_txt:>8}")
+    print("scaling = readylint wall of this row / readylint wall of the smallest copy count with the same --jobs "
           f"(target: copies ratio x {TARGET_SCALING_SLACK})")
-    for row in rows[1:]:
-        floor_scaling = row["floor"] / base["floor"]
-        print(f"  floor scaling {base['copies']} -> {row['copies']} copies: {floor_scaling:.2f}x")
+    first = rows[0]
+    for row in rows:
+        if row["jobs"] == first["jobs"] and row["copies"] != first["copies"]:
+            print(f"  floor scaling {first['copies']} -> {row['copies']} copies: {row['floor'] / first['floor']:.2f}x")
 
 
-def bench_startup() -> None:
+def bench_startup(workdir: str) -> None:
     print()
-    print("start-up (median of 5):")
+    print("start-up (median of 5, after one warm-up run each):")
+    small = os.path.join(workdir, "small", "deploy.yaml")
+    os.makedirs(os.path.dirname(small), exist_ok=True)
+    with open(small, "w", encoding="utf-8") as handle:
+        handle.write(SMALL_MANIFEST)
+    times = {}
     for label, cmd in (("readylint --version", readylint_cmd() + ["--version"]),
+                       ("readylint check deploy.yaml (one small manifest)",
+                        readylint_cmd() + ["check", "deploy.yaml", "--format", "text", "--output", os.devnull,
+                                           "--exit-zero"]),
                        ("python3 -c 'import ruamel.yaml, click'",
                         [sys.executable, "-c", "import ruamel.yaml, click"]),
                        ("python3 -c pass", [sys.executable, "-c", "pass"])):
-        wall, peak, _ = repeated(cmd, 5)
-        print(f"  {label:<42} {wall * 1000:8.1f} ms   peak {peak:6.1f} MB")
+        measure(cmd, cwd=os.path.dirname(small))
+        wall, peak, _ = repeated(cmd, 5, cwd=os.path.dirname(small))
+        times[label] = wall
+        print(f"  {label:<50} {wall * 1000:8.1f} ms   peak {peak:6.1f} MB")
+    ratio = times["readylint check deploy.yaml (one small manifest)"] / times["python3 -c 'import ruamel.yaml, click'"]
+    print(f"  small check / bare imports = {ratio:.2f} (target <= {TARGET_STARTUP:.0f}x) "
+          f"{mark(ratio <= TARGET_STARTUP)}")
 
 
 def bench_checkov(args, workdir: str) -> None:
@@ -209,6 +252,7 @@ def bench_checkov(args, workdir: str) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--copies", type=int, nargs="+", default=[1, 5], help="copy counts to build (default: 1 5)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="readylint --jobs values (default: 1 2)")
     ap.add_argument("--corpus", default=DEFAULT_CORPUS, help="the shared folder holding bench/ and corpus/")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
     ap.add_argument("--startup", action="store_true", help="also time start-up of readylint and bare imports")
@@ -222,12 +266,15 @@ def main(argv=None) -> int:
     args.copies = sorted(set(args.copies))
     if args.copies[0] < 1:
         ap.error("--copies values must be at least 1")
+    args.jobs = sorted(set(args.jobs))
+    if args.jobs[0] < 1:
+        ap.error("--jobs values must be at least 1")
 
     workdir = tempfile.mkdtemp(prefix="readylint-bench-")
     try:
         bench_trees(args, workdir)
         if args.startup:
-            bench_startup()
+            bench_startup(workdir)
         if args.checkov:
             bench_checkov(args, workdir)
     finally:

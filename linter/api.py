@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import os
+import posixpath
+import re
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -277,6 +279,8 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
         os.path.relpath(os.path.realpath(os.path.join(cwd, p)), root).replace(os.sep, "/") for p in paths]
     files = _load_inputs(loader, options, rel_paths, config)
     base = "" if reading_stdin else project_base(root, rel_paths)
+    if not config.manifest_inputs:
+        loader.notes += _read_examples_as_context(loader.objects, base)
     helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
     helm.render_into(loader, helm.plan(loader.objects, rel_paths or []))
     settings = {"exclude_namespaces": config.exclude_namespaces,
@@ -319,6 +323,29 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     report.exit_code = exit_code([f for f in findings if report.in_scope(f)], fail_on, options.exit_zero,
                                  report.errors)
     return report
+
+
+# Folders whose manifests demonstrate or test rather than deploy (argo-cd keeps 346 of its 816 manifests there).
+CONTEXT_FOLDERS = re.compile(r"(^|/)(tests?|testdata|test-data|e2e|fixtures?|examples?|samples?|docs?)(/|$)",
+                             re.IGNORECASE)
+
+
+def _read_examples_as_context(objects, base: str) -> list[Note]:
+    """Without `inputs.manifests`, manifests in test, example and docs folders are read as context (selectors
+    and cross-references still see them) but not judged, unless nothing else is there to judge."""
+    prefix = base + "/" if base else ""
+    context = [o for o in objects if CONTEXT_FOLDERS.search(posixpath.dirname(o.path[len(prefix):]
+                                                                              if o.path.startswith(prefix)
+                                                                              else o.path))]
+    if not context or len(context) == len(objects):
+        return []
+    for obj in context:
+        obj.production = False
+    paths = sorted({o.path for o in context})
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return [Note(f"{len(context)} objects in {len(paths)} files under test, example and docs folders ({shown}) "
+                 "were read as context, not judged; list the manifests to judge under inputs.manifests to change "
+                 "this")]
 
 
 def _settings_snapshot(options: RunOptions, cwd: str) -> str | None:

@@ -102,7 +102,8 @@ def snapshot():
 @snapshot.command("github")
 @click.argument("repo", metavar="OWNER/REPO")
 @click.option("--branch", "branches", multiple=True, metavar="NAME",
-              help="Also record this branch (repeatable); the default branch and github.branches globs always are.")
+              help="Also record and judge this branch (repeatable); the default branch and github.branches globs "
+                   "always are.")
 @click.option("--out", "--output", "out", metavar="FILE",
               help="Where to write (default: .readylint/github-settings.json at the repository root).")
 @click.option("--api-url", metavar="URL", help="REST API URL for GitHub Enterprise Server (default: $GITHUB_API_URL "

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import FIXTURES, REPO
 
 SHOP = FIXTURES / "helm" / "shop"
+GATEWAY = FIXTURES / "helm" / "gateway"  # with / range / include mapping, nested file:// dependencies
 RECORDED = FIXTURES / "helm" / "recorded"
 LOCAL_HELM_DIR = REPO / ".ci" / "bin"  # where .ci/run installs Helm v4
 

@@ -19,3 +19,10 @@ def normalise(findings) -> str:
     """One line per finding: `CODE path:line:col message`, the form expected.txt holds."""
     return "".join(f"{f.code} {f.location.path}:{f.location.line}:{f.location.col} {f.message}\n"
                    for f in findings)
+
+
+def judge_everything(tmp_path: pathlib.Path) -> str:
+    """A config that judges every manifest, examples and tests included (by default they are context only)."""
+    config = tmp_path / "judge-everything.readylint.yaml"
+    config.write_text("inputs:\n  manifests:\n    - path: '**'\n", encoding="utf-8")
+    return str(config)

@@ -59,6 +59,8 @@ def test_repository_findings_anchor_at_a_root_file_not_a_workflow_folder():
     charted = [".github/workflows/chart.yaml", "LICENSE", "deploy/helm/api/Chart.yaml"]
     assert RepositoryFiles("/nonexistent", charted).anchor() == Location("deploy/helm/api/Chart.yaml", 1, 1)
     assert RepositoryFiles("/nonexistent", ["README.md", "LICENSE"]).anchor() == Location("README.md", 1, 1)
+    project = RepositoryFiles("/nonexistent", ["README.md", "svc/LICENSE", "svc/deploy/a.yaml"], base="svc")
+    assert project.anchor() == Location("svc/LICENSE", 1, 1)  # a monorepo project anchors inside its folder
 
 
 def test_two_application_sets_rendering_the_same_folder_give_one_finding(tmp_path):
@@ -84,7 +86,17 @@ def test_a_template_rendered_many_times_names_three_renders_and_counts_the_rest(
     assert one.message == ("Deployment a/b runs 1 replica. Rendered in out/0.yaml, out/1.yaml, out/2.yaml "
                            "and 3 more.")
     assert one.properties["renders"] == [f"out/{n}.yaml" for n in range(6)]
-    long = [replace(f, properties={MERGE_KEY: ("spec.replicas", "deploy/helm/tests/testdata/output/" + "x" * 60 + f"{n}")})
-            for n, f in enumerate(findings)]
+    folder = "deploy/helm/tests/testdata/output/" + "x" * 60
+    long = [replace(f, properties={MERGE_KEY: ("spec.replicas", f"{folder}{n}")}) for n, f in enumerate(findings)]
     [one] = merge(long)
     assert one.message.endswith("x0 and 5 more.") and len(one.message) < 200
+
+
+def test_two_host_ports_of_one_container_have_their_own_fingerprints(tmp_path):
+    ports = ("          ports:\n"
+             "            - {containerPort: 80, hostPort: 80}\n"
+             "            - {containerPort: 443, hostPort: 443}\n")
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT + ports)
+    found = [f for f in lint(tmp_path, select=["SEC002"]).active if "hostPort" in f.message]
+    assert [f.location.line for f in found] == [18, 19]
+    assert len({f.fingerprint for f in found}) == 2  # a baseline entry waives one port, not both

@@ -57,8 +57,14 @@ def test_tier_by_tier_outcomes(folder, full_tier, cd005, cd006):
 def test_readonly_token_gives_no_error_finding_and_names_the_permission():
     report = lint(CD005 / "na-readonly", select=["CD005", "CD006"])
     assert report.active == []
-    whys = [o.why for code in ("CD005", "CD006") for o in report.outcomes[code]]
-    assert all("Administration: read" in why for why in whys), whys
+    branches = [o for code in ("CD005", "CD006") for o in report.outcomes[code] if "/branches/" in o.subject.key]
+    assert len(branches) == 2 and all("Administration: read" in o.why for o in branches)
+    [environments] = [o for o in report.outcomes["CD006"] if o.subject.key.endswith("/environments")]
+    assert (environments.status, environments.reason) == ("not-applicable", "evidence-unavailable")
+    assert environments.why == (
+        "environment reviewers of acme/shop are unknown: the token could not read the environments "
+        "(GET /repos/acme/shop/environments?per_page=100: HTTP 403); give it Actions: read (fine-grained token or "
+        "GitHub App; a classic token needs the repo scope) and take the snapshot again")
 
 
 def test_without_a_snapshot_both_rules_are_unknown_with_the_command_to_create_one(tmp_path):
@@ -96,7 +102,22 @@ def test_finding_lands_on_the_json_key_line_with_the_logical_location(tmp_path, 
         "github:repos/acme/shop/branches/main/protection#/required_status_checks/contexts"
     assert "GET /repos/acme/shop/branches/main/protection #/required_status_checks/contexts" in \
         finding["message"]["text"]
+    assert finding["properties"] == {"subject": "github:acme/shop/branches/main", "environment": "",
+                                     "keyPath": "/required_status_checks/contexts", "tier": 2}
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(("folder", "tiers"), [(CD005 / "fail-unprotected", [0]), (CD005 / "fail-tier1", [1])])
+def test_json_report_carries_the_scorecard_tier_and_validates(tmp_path, monkeypatch, folder, tiers):
+    from jsonschema import Draft202012Validator
+
+    shutil.copytree(folder, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    result = CliRunner().invoke(main, ["check", "--select", "CD005", "--format", "json"])
+    report = json.loads(result.stdout)
+    schema = json.loads((FIXTURES.parent.parent / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(report)) == []
+    assert sorted({f["properties"]["tier"] for f in report["findings"]}) == tiers
 
 
 def test_snapshot_age_is_noted():
@@ -166,6 +187,61 @@ def test_snapshot_of_the_git_remote_repository_is_accepted(tmp_path):
     assert lint(tmp_path / "repo", select=["CD005"]).statuses["CD005"] == "fail"
     (git / "config").write_text('[remote "origin"]\n\turl = https://github.com/acme/else\n', encoding="utf-8")
     assert lint(tmp_path / "repo", select=["CD005"]).statuses["CD005"] == "unknown"
+
+
+def test_branches_named_at_snapshot_time_are_judged_without_a_glob():
+    report = lint(CD005 / "fail-requested-branch", select=["CD005", "CD006"])
+    for code in ("CD005", "CD006"):
+        outcomes = {o.subject.key.rsplit("/branches/", 1)[-1]: o for o in report.outcomes[code]
+                    if "/branches/" in o.subject.key}
+        assert outcomes["hotfix/1.x"].status == "fail"
+        assert (outcomes["nope"].status, outcomes["nope"].reason) == ("not-applicable", "not-relevant")
+        assert outcomes["nope"].why == "branch nope does not exist in acme/shop (GET /repos/acme/shop/branches/nope: " \
+                                       "HTTP 404)"
+
+
+def test_a_snapshot_without_requested_branches_judges_the_globs_only(tmp_path):
+    shutil.copytree(CD005 / "fail-requested-branch", tmp_path / "repo")
+    target = tmp_path / "repo" / SNAPSHOT
+    data = json.loads(target.read_text(encoding="utf-8"))
+    del data["requested_branches"]  # written before the field existed
+    target.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = lint(tmp_path / "repo", select=["CD005"])
+    assert [o.subject.key for o in report.outcomes["CD005"]] == ["github:acme/shop/branches/main"]
+    (tmp_path / "repo" / ".readylint.yaml").write_text("github:\n  branches: ['hotfix/*']\n", encoding="utf-8")
+    report = lint(tmp_path / "repo", select=["CD005"])
+    assert report.statuses["CD005"] == "fail"
+
+
+def test_production_environments_include_those_ci_deploys_to_from_the_default_branch():
+    """`production` by name; `live` because the default-branch deploy job names it (case-insensitively);
+    not staging (non-production name), the pull-request preview (expression) or pypi (tag pushes only)."""
+    report = lint(CD006 / "pass-ci-environment", select=["CD006"])
+    environments = {o.subject.key.rsplit("/", 1)[-1]: o.status for o in report.outcomes["CD006"]
+                    if "/environments/" in o.subject.key}
+    assert environments == {"production": "pass", "live": "pass"}
+
+
+def test_ci_environment_missing_from_the_snapshot_points_at_the_workflow():
+    report = lint(CD006 / "fail-ci-environment", select=["CD006"])
+    [missing] = [f for f in report.active if "eu-west" in f.message]
+    assert (missing.location.path, missing.location.line, missing.level) == (".github/workflows/deploy.yml", 21,
+                                                                            "note")
+    assert [r.location.path for r in missing.related] == [SNAPSHOT]
+
+
+def test_a_truncated_environment_list_is_unknown_not_a_pass(tmp_path):
+    """A snapshot written before pages were followed may hold a first page only: total_count tells."""
+    shutil.copytree(CD006 / "pass", tmp_path / "repo")
+    target = tmp_path / "repo" / SNAPSHOT
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["endpoints"]["environments"]["body"]["total_count"] = 31
+    target.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = lint(tmp_path / "repo", select=["CD006"])
+    [environments] = [o for o in report.outcomes["CD006"] if o.subject.key.endswith("/environments")]
+    assert environments.reason == "evidence-unavailable"
+    assert "holds 1 of 31 environments" in environments.why
+    assert report.statuses["CD006"] == "unknown"
 
 
 # -- the merge of classic protection and rulesets (integrations.md N6) -----------------------------------------

@@ -25,8 +25,13 @@ from .conftest import CORPUS, FIXTURES, needs_shared
 SCENARIOS = FIXTURES / "github" / "scenarios"
 RULE_FIXTURES = FIXTURES / "rules"
 TOKEN = "ghp_readylintTEST0token0must0never0leak00001"
-# Rule fixture folder -> the scenario whose snapshot it holds.
+# Rule fixture folder -> the scenario whose snapshot it holds (a tuple adds command-line arguments).
 GENERATED = {
+    "CD005-branch-protection/pass-paginated": "paginated",
+    "CD005-branch-protection/fail-requested-branch": ("requested-branch", "--branch", "hotfix/1.x", "--branch", "nope"),
+    "CD006-required-reviewers/fail-environment-paginated": "paginated",
+    "CD006-required-reviewers/fail-ci-environment": "ci-environments",
+    "CD006-required-reviewers/pass-ci-environment": "ci-environments",
     "CD005-branch-protection/pass": "tier3",
     "CD005-branch-protection/pass-tier5": "tier5",
     "CD005-branch-protection/pass-ruleset-only": "ruleset-only",
@@ -55,8 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         self.server.requests.append((self.path, self.headers.get("Authorization", ""),
                                      self.headers.get("X-GitHub-Api-Version", "")))
-        routes = self.server.routes
-        entry = routes.get(self.path) or routes.get(self.path.split("?", 1)[0])
+        routes = {_normal(path): entry for path, entry in self.server.routes.items()}
+        entry = routes.get(_normal(self.path)) or routes.get(self.path.split("?", 1)[0])
         if entry is None:
             entry = {"status": 404, "message": "Not Found"}
         status = entry["status"]
@@ -67,13 +72,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        for name, value in (entry.get("headers") or {}).items():
-            self.send_header(name, value)
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        for name, value in (entry.get("headers") or {}).items():  # `{base}`: this server, as in a Link header
+            self.send_header(name, value.replace("{base}", base))
         self.end_headers()
         self.wfile.write(data)
 
     def log_message(self, *args):  # keep the test output clean
         pass
+
+
+def _normal(path: str) -> str:
+    """A request path with its query parameters in one order (PyGithub sorts the ones of a next-page link)."""
+    base, _, query = path.partition("?")
+    return base + ("?" + "&".join(sorted(query.split("&"))) if query else "")
 
 
 @contextmanager
@@ -185,9 +197,70 @@ def test_branch_option_and_config_globs_add_branches(tmp_path, monkeypatch):
         "/repos/acme/shop/branches/release%2F1.0/protection"
 
 
+def test_lists_are_read_past_the_first_page(tmp_path, monkeypatch):
+    """Branches, rulesets, branch rules and environments follow Link rel="next" (GitHub's /repositories/{id}
+    form); what lies on page 2 (the release branch, the pull_request rule, production) is recorded."""
+    (tmp_path / ".readylint.yaml").write_text("github:\n  branches: ['release/*']\n", encoding="utf-8")
+    with github_server(scenario("paginated")) as (url, requests):
+        result = run_cli(tmp_path, monkeypatch, url)
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / ".readylint" / "github-settings.json").read_text(encoding="utf-8"))
+    assert validation_errors(data) == []
+    endpoints = data["endpoints"]
+    assert data["branches"] == ["main", "release/2.0"]
+    assert [r["type"] for r in endpoints["rules.main"]["body"]] == [
+        "deletion", "non_fast_forward", "pull_request", "required_status_checks"]
+    assert [r["id"] for r in endpoints["rulesets"]["body"]] == [12, 13]
+    assert [e["name"] for e in endpoints["environments"]["body"]["environments"]] == ["staging", "production"]
+    assert endpoints["environments"]["body"]["total_count"] == 2
+    assert {k: e.get("pages") for k, e in endpoints.items() if e.get("pages")} == {
+        "rules.main": 2, "rulesets": 2, "environments": 2}
+    assert endpoints["rules.main"]["path"] == "/repos/acme/shop/rules/branches/main?per_page=100"  # the first page
+    assert "/repositories/1296269/branches?page=2&per_page=100" in [p for p, _, _ in requests]
+    assert "ruleset.13" in endpoints  # listed on page 2 only
+
+
+def test_a_page_the_token_cannot_read_makes_the_whole_list_unreadable(tmp_path, monkeypatch):
+    routes = dict(scenario("paginated"))
+    routes["/repositories/1296269/environments?per_page=100&page=2"] = {
+        "status": 403, "message": "Resource not accessible by integration"}
+    with github_server(routes) as (url, _):
+        result = run_cli(tmp_path, monkeypatch, url)
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / ".readylint" / "github-settings.json").read_text(encoding="utf-8"))
+    assert data["endpoints"]["environments"] == {  # never the first page alone, presented as complete
+        "path": "/repos/acme/shop/environments?per_page=100", "status": 403, "body": None,
+        "message": "Resource not accessible by integration"}
+    assert "environments" in data["unknown"] and "actions:read" in data["token"]["missing"]
+
+
+def test_a_next_page_link_to_another_server_is_refused(tmp_path, monkeypatch):
+    routes = dict(scenario("paginated"))
+    routes["/repos/acme/shop/rulesets?includes_parents=true&per_page=100"] = {
+        "status": 200, "body": [], "headers": {"Link": '<https://elsewhere.example/rulesets?page=2>; rel="next"'}}
+    with github_server(routes) as (url, requests):
+        result = run_cli(tmp_path, monkeypatch, url)
+    assert result.exit_code == 2
+    assert f"next-page link for /repos/acme/shop/rulesets?includes_parents=true&per_page=100 leaves {url}" in \
+        result.stderr
+    assert not (tmp_path / ".readylint").exists()
+    assert not any("elsewhere" in p for p, _, _ in requests)
+
+
+def test_requested_branches_are_recorded_and_a_missing_one_is_said(tmp_path, monkeypatch):
+    with github_server(scenario("requested-branch")) as (url, _):
+        result = run_cli(tmp_path, monkeypatch, url, "--branch", "hotfix/1.x", "--branch", "nope", "--branch", "main")
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / ".readylint" / "github-settings.json").read_text(encoding="utf-8"))
+    assert data["branches"] == ["main", "hotfix/1.x", "nope"]
+    assert data["requested_branches"] == ["hotfix/1.x", "nope"]
+    assert "no such branch (recorded as missing): nope" in result.stderr
+
+
 @pytest.mark.parametrize(("name", "says"), [
     ("bad-token", "GitHub rejected the token (401 Bad credentials)"),
-    ("rate-limited", "GitHub rate limit reached while reading /repos/acme/shop/rules/branches/main; wait until"),
+    ("rate-limited", "GitHub rate limit reached while reading /repos/acme/shop/rules/branches/main?per_page=100; "
+                     "wait until"),
     ("server-error", "GitHub kept answering /repos/acme/shop/rulesets?includes_parents=true&per_page=100 with "
                      "server errors (5xx) after retries"),
 ])
@@ -280,8 +353,9 @@ def test_corpus_rest_examples_make_a_valid_snapshot(tmp_path, monkeypatch):
 def test_rule_fixture_snapshots_are_this_writers_output(tmp_path, monkeypatch, folder, update_snapshots):
     """Every CD005/CD006 fixture snapshot is what the writer records for its scenario (not hand-made)."""
     target = RULE_FIXTURES / folder / ".readylint" / "github-settings.json"
-    with github_server(scenario(GENERATED[folder])) as (url, _):
-        result = run_cli(tmp_path, monkeypatch, url, "--out", "out.json")
+    name, *args = (GENERATED[folder],) if isinstance(GENERATED[folder], str) else GENERATED[folder]
+    with github_server(scenario(name)) as (url, _):
+        result = run_cli(tmp_path, monkeypatch, url, "--out", "out.json", *args)
     assert result.exit_code == 0, result.output
     fresh = (tmp_path / "out.json").read_text(encoding="utf-8")
     if update_snapshots or not target.exists():
@@ -293,5 +367,6 @@ def test_rule_fixture_snapshots_are_this_writers_output(tmp_path, monkeypatch, f
 
 
 def test_every_scenario_file_is_used():
-    used = set(GENERATED.values()) | {"bad-token", "rate-limited", "server-error", "readonly", "ruleset-only"}
+    used = {v if isinstance(v, str) else v[0] for v in GENERATED.values()}
+    used |= {"bad-token", "rate-limited", "server-error", "readonly", "ruleset-only"}
     assert {p.stem for p in SCENARIOS.glob("*.json")} == used

@@ -15,7 +15,7 @@ from readylint.model.index import RepoIndex
 from readylint.model.objects import K8sObject
 
 from .conftest import CORPUS, needs_shared
-from .helpers import lint
+from .helpers import judge_everything, lint
 
 
 def obj(text):
@@ -114,8 +114,8 @@ def test_ci_deploys_know_atomic_helm_test_clusters_and_remote_workflows(tmp_path
 
 
 @needs_shared(CORPUS / "argo-rollouts")
-def test_argo_rollouts_examples_without_analysis_are_reported():
-    report = lint(CORPUS / "argo-rollouts", select=["CD002", "CD003"])
+def test_argo_rollouts_examples_without_analysis_are_reported(tmp_path):
+    report = lint(CORPUS / "argo-rollouts", select=["CD002", "CD003"], config=judge_everything(tmp_path))
     cd003 = {f.location.path for f in report.active if f.code == "CD003"}
     assert "examples/rollout-canary.yaml" in cd003  # manual pauses only
     # the examples that do analyse are not serving (no Service), so they are not judged at all

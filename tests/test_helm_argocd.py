@@ -7,6 +7,8 @@ import subprocess
 import sys
 from urllib.parse import unquote
 
+import pytest
+
 from readylint.helm.argocd import ArgoPlanner, normalise_url
 from readylint.helm.sources import ChartIndex
 from readylint.inputs.yaml_docs import load_stream
@@ -265,3 +267,66 @@ def test_kustomize_sources_map_back_to_the_base_resource(tmp_path, monkeypatch):
     # the base read on its own says nothing more
     assert found == [("deploy/base/deployment.yaml", 14, ["Application argocd/api-prod",
                                                           "Application argocd/api-staging"])]
+
+
+FILE_PARAMETERS_APP = """
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: shop-eu, namespace: argocd}
+spec:
+  source:
+    repoURL: https://github.com/example/shop.git
+    path: charts/shop
+    helm:
+      valueFiles: [/charts/shop/values-$ARGOCD_APP_NAME.yaml]
+      parameters: [{name: image.tag, value: '${ARGOCD_APP_NAMESPACE}'}]
+      fileParameters: [{name: replicaCount, path: files/replicas.txt}]
+  destination: {namespace: shop-eu}
+"""
+
+
+def test_file_parameters_absolute_value_files_and_argo_cd_variables(tmp_path):
+    (tmp_path / "charts" / "shop" / "files").mkdir(parents=True)
+    (tmp_path / "charts" / "shop" / "files" / "replicas.txt").write_text("4")
+    (tmp_path / "charts" / "shop" / "values-shop-eu.yaml").write_text("replicaCount: 2\n")
+    job = _plan(tmp_path, FILE_PARAMETERS_APP)[0][0]
+    assert job.problem is None
+    assert job.value_files == ["charts/shop/values-shop-eu.yaml"]
+    assert job.set_values == ["image.tag=shop-eu"]
+    assert job.set_files == [("replicaCount", "charts/shop/files/replicas.txt")]
+
+
+@pytest.mark.parametrize("entry, why", [
+    ("https://example.com/values.yaml", "is fetched from a URL; readylint does not fetch it"),
+    ("$other/values.yaml", "names the source ref other, which the Application does not have"),
+    ("../../../etc/values.yaml", "lies outside the repository"),
+])
+def test_value_files_readylint_cannot_read_stop_the_render_even_when_missing_ones_are_ignored(tmp_path, entry, why):
+    text = FILE_PARAMETERS_APP.replace("/charts/shop/values-$ARGOCD_APP_NAME.yaml", f"'{entry}'").replace(
+        "      fileParameters", "      ignoreMissingValueFiles: true\n      fileParameters")
+    (tmp_path / "charts" / "shop" / "files").mkdir(parents=True)
+    (tmp_path / "charts" / "shop" / "files" / "replicas.txt").write_text("4")
+    assert _plan(tmp_path, text)[0][0].problem == f"value file {entry} of Application argocd/shop-eu {why}"
+
+
+def test_a_missing_file_parameter_stops_the_render(tmp_path):
+    (tmp_path / "charts" / "shop").mkdir(parents=True)
+    (tmp_path / "charts" / "shop" / "values-shop-eu.yaml").write_text("replicaCount: 2\n")
+    assert _plan(tmp_path, FILE_PARAMETERS_APP)[0][0].problem == (
+        "file parameter replicaCount (files/replicas.txt) of Application argocd/shop-eu is not in this repository")
+
+
+def test_helm_renders_with_the_file_parameter(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", os.path.dirname(helm_binary()) + os.pathsep + os.environ["PATH"])
+    copy_shop(tmp_path)
+    (tmp_path / "argocd" / "shop-staging.yaml").unlink()
+    (tmp_path / "charts" / "shop" / "files").mkdir()
+    (tmp_path / "charts" / "shop" / "files" / "replicas.txt").write_text("4")
+    app = tmp_path / "argocd" / "shop-prod.yaml"
+    app.write_text(app.read_text().replace("        - values-prod.yaml\n", "        - values-prod.yaml\n"
+                                           "      fileParameters:\n        - {name: replicaCount, path: "
+                                           "files/replicas.txt}\n"))
+    report = lint(tmp_path, select=["HA001"])
+    # values-prod.yaml says 2 replicas; the file parameter (applied last, as Argo CD does) says 4
+    assert not [f for f in report.active if f.location.path == "charts/shop/templates/deployment.yaml"]
+    assert report.statuses["HA001"] == "pass"

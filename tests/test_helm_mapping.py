@@ -11,7 +11,7 @@ import pytest
 from readylint.helm import mapping
 from readylint.inputs.yaml_docs import load_stream
 from tests.conftest import REPO
-from tests.helm_support import RECORDED, SHOP, copy_shop
+from tests.helm_support import GATEWAY, RECORDED, SHOP, copy_shop
 from tests.helpers import lint
 
 DEMO = REPO / "examples" / "demo-service"
@@ -142,3 +142,84 @@ def test_two_committed_renders_of_one_template_give_one_finding_naming_both(shop
     assert probes[0].properties["renders"] == ["deploy/rendered/prod.yaml", "deploy/rendered/staging.yaml"]
     assert [(r.location.path, r.location.line) for r in probes[0].related] == [
         ("deploy/rendered/prod.yaml", 87), ("deploy/rendered/staging.yaml", 87)]
+
+
+# -- with / range / include (the gateway chart) ------------------------------------------------------------
+
+@pytest.fixture
+def gateway_with_render(tmp_path):
+    """The gateway chart with its committed render (tests/fixtures/helm/recorded/gateway.yaml)."""
+    shutil.copytree(GATEWAY, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(RECORDED / "gateway.yaml", tmp_path / "deploy" / "gateway.yaml")
+    return tmp_path
+
+
+def _values(finding):
+    return [(_at(r.location), r.message) for r in finding.related if r.message.endswith("is set here.")]
+
+
+def test_a_value_read_through_with_points_at_its_values_line(gateway_with_render):
+    finding = next(f for f in lint(gateway_with_render, select=["SEC002"]).active if "hostPID" in f.message)
+    assert _at(finding.location) == "charts/gateway/templates/deployment.yaml:18:7"  # `hostPID: {{ .hostPID }}`
+    assert _values(finding) == [("charts/gateway/values.yaml:3:3", "`.Values.pod.hostPID` is set here.")]
+
+
+def test_a_value_of_a_ranged_list_points_at_the_element_that_was_rendered(gateway_with_render):
+    report = lint(gateway_with_render, select=["SEC002"])
+    host_port = next(f for f in report.active if "hostPort" in f.message)
+    assert _at(host_port.location) == "charts/gateway/templates/deployment.yaml:28:15"  # `hostPort: {{ . }}`
+    assert _values(host_port) == [
+        ("charts/gateway/values.yaml:14:5", "`.Values.containers[1].hostPort` is set here.")]
+    # the containers come from one templated `- name: {{ .name }}` line: both land there
+    escalation = [f for f in report.active if "allowPrivilegeEscalation" in f.message and "gw-gateway" in f.subject]
+    assert sorted(f.message.split("'")[1] for f in escalation) == ["auth", "proxy"]
+    assert {_at(f.location) for f in escalation} == {"charts/gateway/templates/deployment.yaml:22:11"}
+
+
+def test_a_key_written_by_an_included_helper_lands_in_the_helper_file(gateway_with_render):
+    report = lint(gateway_with_render, select=["HA006"])
+    ports = [f for f in report.active if "readinessProbe on port 'admin'" in f.message]
+    assert len(ports) == 2
+    for finding in ports:
+        assert _at(finding.location) == "charts/gateway/templates/_helpers.tpl:10:5"  # `    port: {{ … }}`
+        assert _values(finding) == [("charts/gateway/values.yaml:6:3", "`.Values.probes.port` is set here.")]
+
+
+def test_an_inline_comment_in_the_helper_waives_the_finding(gateway_with_render):
+    helpers = gateway_with_render / "charts/gateway/templates/_helpers.tpl"
+    comment = "    # readylint: ignore[HA006] the admin port is on the sidecar\n"
+    text = helpers.read_text().replace("    port: {{", comment + "    port: {{")
+    helpers.write_text(text)
+    report = lint(gateway_with_render, select=["HA006"])
+    waived = [f for f in report.findings if "readinessProbe on port" in f.message]
+    assert len(waived) == 2 and all(f.suppressed_by is not None for f in waived)
+    assert not [f for f in report.findings if f.code.startswith("RL")]
+
+
+def test_a_file_dependency_of_a_file_dependency_maps_to_its_own_chart(gateway_with_render):
+    finding = _one(lint(gateway_with_render, select=["HA001"]), "HA001", "gw-sidecar")
+    assert _at(finding.location) == "charts/sidecar/templates/deployment.yaml:6:3"
+    assert _values(finding) == [("charts/sidecar/values.yaml:1:1", "`.Values.replicaCount` is set here.")]
+
+
+def test_the_dot_follows_with_range_else_and_variables():
+    template = """{{- $cfg := .Values.config }}
+{{- with .Values.pod }}
+a: {{ .port }} {{ "x.y" }} {{ $.Values.top }}
+{{- else }}
+b: {{ .Values.fallback }} {{ .Release.Name }}
+{{- end }}
+{{- range $name, $svc := .Values.services }}
+c: {{ $svc.port }} {{ $name }}
+{{- end }}
+{{- range .Values.hosts }}
+d: {{ . | quote }}
+{{- end }}
+e: {{ $cfg.level }}
+{{- if .Values.enabled }}
+f: {{ include "x" . }}
+{{- end }}""".splitlines()
+    read = {line: mapping.values_paths(template, line) for line in (3, 5, 8, 11, 13, 15)}
+    assert read == {3: ["pod.port", "top"], 5: ["fallback"], 8: ["services[].port"], 11: ["hosts[]"],
+                    13: ["config.level"], 15: []}

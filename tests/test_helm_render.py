@@ -12,7 +12,7 @@ from readylint.config import ConfigError
 from readylint.findings import EVIDENCE_UNAVAILABLE, Location
 from readylint.helm.render import RenderJob, find_tools, render
 from readylint.helm.sources import ChartIndex
-from tests.helm_support import RECORDED, SHOP, copy_shop, helm_binary, lint_paths
+from tests.helm_support import GATEWAY, RECORDED, SHOP, copy_shop, helm_binary, lint_paths
 from tests.helpers import lint
 
 
@@ -32,6 +32,25 @@ def test_the_recorded_outputs_are_what_helm_renders_today(env):
     text, problem = render(job, ChartIndex(str(SHOP), []), tools)
     assert problem is None
     assert text == (RECORDED / f"{env}.yaml").read_text()
+
+
+def test_the_recorded_gateway_output_is_what_helm_renders_today_with_nested_local_dependencies():
+    job = RenderJob(label="gw", kind="helm", chart_dir="charts/gateway", anchor=Location("README.md"),
+                    release="gw", namespace="edge")
+    text, problem = render(job, ChartIndex(str(GATEWAY), []), find_tools(helm_binary(), None))
+    assert problem is None
+    assert text == (RECORDED / "gateway.yaml").read_text()
+    # the chart's file:// dependency edge, and edge's own file:// dependency sidecar, were both rendered
+    assert "# Source: gateway/charts/edge/charts/sidecar/templates/deployment.yaml" in text
+
+
+def test_a_nested_local_dependency_that_is_missing_is_reported_with_its_chart(tmp_path):
+    shutil.copytree(GATEWAY, tmp_path, dirs_exist_ok=True)
+    shutil.rmtree(tmp_path / "charts" / "sidecar")
+    report = lint_paths(tmp_path, ["charts/gateway"], select=["HA001"], helm_bin=helm_binary())
+    assert [n.message for n in report.notes if n.path == "charts/gateway/Chart.yaml"] == [
+        "release gateway of charts/gateway not rendered: chart dependencies not vendored in charts/edge/charts/: "
+        "sidecar (file://../sidecar); readylint does not fetch them (run `helm dependency build` and commit charts/)."]
 
 
 def test_a_chart_folder_given_as_the_path_is_rendered_with_its_defaults(shop):
@@ -131,3 +150,25 @@ def test_a_configured_chart_folder_without_chart_yaml_is_a_configuration_error(s
     (shop / ".readylint.yaml").write_text("inputs:\n  charts:\n    - {path: charts/missing}\n")
     with pytest.raises(ConfigError, match=r"\.readylint\.yaml: inputs\.charts: charts/missing holds no Chart\.yaml"):
         lint(shop)
+
+
+def test_applications_with_the_same_render_inputs_share_one_helm_run(shop, tmp_path_factory):
+    """Two Applications deploying the chart with the same release, namespace and values: helm runs once, and
+    the finding still names both."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    log = bin_dir / "calls.log"
+    wrapper = bin_dir / "helm"
+    wrapper.write_text(f"#!/bin/sh\necho \"$1\" >> {log}\nexec {helm_binary()} \"$@\"\n")
+    wrapper.chmod(0o755)
+    (shop / "argocd").mkdir()
+    for name in ("shop-eu", "shop-us"):
+        (shop / "argocd" / f"{name}.yaml").write_text(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+            f"metadata: {{name: {name}, namespace: argocd}}\n"
+            "spec:\n  source:\n    repoURL: https://git.example.com/example/shop.git\n    path: charts/shop\n"
+            "    helm: {releaseName: shop, valueFiles: [values-prod.yaml]}\n"
+            "  destination: {namespace: shop}\n")
+    report = lint(shop, select=["HA001"], helm_bin=str(wrapper))
+    assert log.read_text().split() == ["template"]
+    finding = next(f for f in report.active if f.location.path == "charts/shop/templates/deployment.yaml")
+    assert finding.properties["renders"] == ["Application argocd/shop-eu", "Application argocd/shop-us"]

@@ -255,3 +255,20 @@ def test_markdown_with_pathological_nesting(tmp_path):
     front = "---\n" + "a: " + "[" * n + "\n---\n# Doc\n"
     (tmp_path / "docs" / "front.md").write_text(front, encoding="utf-8")
     assert set(rl001(check(tmp_path))) <= {"docs/front.md"}
+
+
+def test_deeply_nested_folders_are_walked_without_recursion(tmp_path):
+    deep = tmp_path
+    for _ in range(1100):  # deeper than the recursion limit, within PATH_MAX
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "broken.yaml").write_text("a: [\n", encoding="utf-8")
+    try:
+        found = rl001(check(tmp_path))
+    finally:  # bottom-up: shutil.rmtree (and pytest's clean-up of old tmp folders) recurse per level
+        (deep / "broken.yaml").unlink()
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
+    [(path, (line, col, _message))] = found.items()
+    assert path == "d/" * 1100 + "broken.yaml" and (line, col) == (1, 5)

@@ -13,7 +13,7 @@ from readylint.model.objects import K8sObject
 from readylint.model.promql import matchers, metric_names, parse_duration, range_windows, syntax_error
 
 from .conftest import CORPUS, needs_shared
-from .helpers import lint
+from .helpers import judge_everything, lint
 
 
 def _repo(tmp_path, files):
@@ -192,8 +192,8 @@ def test_kube_prometheus_monitoring_is_recognised():
 
 
 @needs_shared()
-def test_sloth_examples_are_slos_with_burn_rate_alerts():
-    report = lint(CORPUS / "sloth", select=["OBS006", "OPS004"])
+def test_sloth_examples_are_slos_with_burn_rate_alerts(tmp_path):
+    report = lint(CORPUS / "sloth", select=["OBS006", "OPS004"], config=judge_everything(tmp_path))
     passed = [o for o in report.outcomes["OBS006"] if o.status == "pass"]
     assert len(passed) >= 20
     assert report.statuses["OPS004"] == "pass"  # generated burn-rate alerts are calibrated by construction

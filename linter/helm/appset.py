@@ -114,7 +114,10 @@ class Generators:
             raise Unsupported("a git generator without directories or files is not evaluated")
         values = mapping(body.get("values"))
         for params in sets if values else ():
-            filled = {str(k): go_str(_text(str(v), params, self.go, strict=True)) for k, v in values.items()}
+            try:
+                filled = {str(k): go_str(_text(str(v), params, self.go, strict=True)) for k, v in values.items()}
+            except Unsupported as why:
+                raise Unsupported(f"the git generator's values cannot be filled in: {why}") from None
             if self.go:
                 params["values"] = filled
             else:

@@ -9,17 +9,19 @@ Application or chart that was rendered.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 
 from ..findings import Location, Related
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap, load_stream
-from . import mapping
+from . import helpers, mapping, scopes
 from .sources import ChartIndex, join
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 RENDERED_MESSAGE = "The rendered object, as Kubernetes receives it."
 MERGE_KEY = "_renderKey"
+MAX_HELPER_DEPTH = 3  # helpers that include helpers
 
 
 @dataclass
@@ -51,6 +53,7 @@ class SourceMap:
         self._lines: dict[str, list[str] | None] = {}
         self._values: dict[str, object] = {}
         self.templates: set[str] = set()  # templates some location was mapped to
+        self.helpers = helpers.Helpers(charts, self._template_lines)
         self._committed: dict[str, list] = {}  # kind -> objects read from repository files (kustomize sources)
         counts: dict[tuple, int] = {}
         rendered = {obj.path for obj in objects if obj.source} | set(renders)
@@ -96,7 +99,7 @@ class SourceMap:
             mapped = Mapped(job.anchor)
         mapped.origin = origin
         if job is not None:
-            mapped.related.append(Related(job.anchor, f"Rendered for {job.label}."))
+            mapped.related += [Related(anchor, f"Rendered for {job.label}.") for anchor in [job.anchor, *job.also]]
             where = {"render": job.label, "line": loc.line, "column": loc.col}
             if doc is not None and doc.obj.source:
                 where["source"] = doc.obj.source
@@ -141,14 +144,50 @@ class SourceMap:
         segments = mapping.key_path_at(obj.data, loc.line, loc.col) or []
         section = mapping.pick_section(lines, obj.kind, doc.of_kind, doc.of_source)
         best = mapping.best_line(lines, section, segments, obj.kind)
-        mapped = Mapped(Location(template.path, best.line, best.col, best.end_col))
+        where, where_lines, start, dot = template.path, lines, 0, scopes.ROOT
+        if best.depth < len(segments):
+            deeper = self._in_helpers(lines, section, best, segments, template, MAX_HELPER_DEPTH)
+            if deeper is not None:
+                where, where_lines, start, dot, best = deeper
+                self.templates.add(where)
+        mapped = Mapped(Location(where, best.line, best.col, best.end_col))
         mapped.merge_key = (template.path, section, doc.of_source, tuple(map(str, segments)))
-        paths = mapping.values_paths(lines, best.line) if best.line else []
+        paths = mapping.values_paths(where_lines, best.line, start, dot) if best.line else []
         if len(paths) == 1:
             found = self._values_line(paths[0], template, job, _node(obj.data, segments[:best.depth]))
             if found is not None:
-                mapped.related.append(Related(found, f"`.Values.{paths[0]}` is set here."))
+                mapped.related.append(Related(found[0], f"`.Values.{found[1]}` is set here."))
         return mapped
+
+    def _in_helpers(self, lines, region, best, segments, template, budget):
+        """(file, its lines, define start, dot, Line) where an `include`d helper writes the rest of the key
+        path: the calls in the block of the matched line (the whole document when nothing matched)."""
+        if budget <= 0:
+            return None
+        first, last = region
+        if best.depth:
+            first = best.line - 1
+            indent = len(lines[first]) - len(lines[first].lstrip(" "))
+            end = first + 1
+            while end <= last and (not mapping._is_yaml(lines[end]) or mapping._indent(lines[end]) > indent):
+                end += 1
+            last = end - 1
+        for name, argument in helpers.calls(lines, first, last):
+            found = self.helpers.find(name, [directory for directory, _ in template.scopes])
+            body = self._template_lines(found[0]) if found is not None else None
+            if body is None:
+                continue
+            path, start, end = found
+            rest = segments[best.depth:]
+            sub = mapping.walk(body, (start, end), rest)
+            if sub is not None:
+                line = mapping.Line(sub.line, sub.col, sub.end_col, best.depth + sub.depth)
+                return path, body, start, _argument_dot(argument), line
+            nested = self._in_helpers(body, (start, end), mapping.Line(0, 0, None, best.depth), segments, template,
+                                      budget - 1)
+            if nested is not None:
+                return nested
+        return None
 
     def _to_resource(self, loc: Location, obj, job) -> Mapped | None:
         """Kustomize output names no source: the repository object of the same kind whose name the
@@ -170,9 +209,10 @@ class SourceMap:
             self._lines[path] = text.splitlines() if problem is None else None
         return self._lines[path]
 
-    def _values_line(self, path: str, template, job, rendered) -> Location | None:
-        """The highest-precedence values layer that sets ``path`` (render inputs, then the charts' files),
-        when what it sets is what was rendered: a committed render may have used other values."""
+    def _values_line(self, path: str, template, job, rendered) -> tuple[Location, str] | None:
+        """(values line, the path it sets) of the highest-precedence values layer that sets ``path`` (render
+        inputs, then the charts' files), when what it sets is what was rendered: a committed render may have
+        used other values."""
         layers = [(join(directory, "values.yaml"), prefix) for directory, prefix in template.scopes]
         outer = template.scopes[-1][1]
         if job is not None:
@@ -180,10 +220,13 @@ class SourceMap:
             layers += [(source, outer) for source in job.value_objects]
         for source, prefix in reversed(layers):
             data, shown = self._values_data(source)
-            found = mapping.values_key_line(data, prefix + path) if data is not None else None
-            if found is not None:
-                pos, value = found
-                return Location(shown, pos[0], pos[1], pos[2]) if _same(value, rendered) else None
+            found = mapping.values_key_lines(data, prefix + path) if data is not None else []
+            if found:  # this layer decides; of a `range`d list, the one element that was rendered here
+                same = [(pos, concrete) for pos, value, concrete in found if _same(value, rendered)]
+                if len(same) != 1:
+                    return None
+                (line, col, end_col), concrete = same[0]
+                return Location(shown, line, col, end_col), concrete[len(prefix):]
         return None
 
     def _values_data(self, source):
@@ -198,6 +241,15 @@ class SourceMap:
                 data = docs[0].data if docs and isinstance(docs[0].data, YMap) else None
             self._values[source] = data
         return self._values[source], source
+
+
+def _argument_dot(argument: str):
+    """The dot inside a helper called with ``argument``: the root context, a values path, or unknown."""
+    argument = argument.strip().strip("()").strip()
+    if argument in (".", "$", ""):
+        return scopes.ROOT
+    match = re.fullmatch(r"\$?\.Values((?:\.[A-Za-z_][\w-]*)+)", argument)
+    return match.group(1)[1:] if match else None
 
 
 def _shared(path: str, directory: str) -> int:

@@ -3,8 +3,8 @@
 Templates are not YAML until rendered, so they are read as lines: walk the key path from the start
 of the template's document, taking for each key the next line of the enclosing block that begins
 with `<key>:` (after `- `), and `- name: <value>` lines for named list items; the deepest line found
-wins, else the `kind:` line, else line 1. When that line reads one `.Values` path, the values file
-line that sets it is the place to fix it.
+wins, else the `kind:` line, else line 1. When that line reads one `.Values` path (through `with`
+and `range`, see `scopes`), the values file line that sets it is the place to fix it.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from ..inputs.yaml_docs import YMap, YSeq
+from . import scopes
 
 SEPARATOR = re.compile(r"^---\s*(#.*)?$")
-VALUES_REF = re.compile(r"(?<![\w)])\$?\.Values((?:\.[A-Za-z_][\w-]*)+)")
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,10 @@ def pick_section(lines: list[str], kind: str, of_kind: int, of_source: int) -> t
 
 def best_line(lines: list[str], section: tuple[int, int], segments: list, kind: str) -> Line:
     """The template line for ``segments`` (1-based), per the walk described in the module docstring."""
-    first, last = section
-    pos, parent_indent, found, depth = first - 1, -1, None, 0
-    for segment in segments:
-        hit = _next_line(lines, pos + 1, last, parent_indent, segment)
-        if hit is None:
-            break
-        pos, parent_indent, found, depth = hit[0], hit[1], hit, depth + 1
+    found = walk(lines, section, segments)
     if found is not None:
-        return Line(found[0] + 1, found[2] + 1, found[3] + 1, depth)
+        return found
+    first, last = section
     pattern = re.compile(rf"^(kind):\s*[\"']?{re.escape(kind)}\b")
     for j in range(first, last + 1):
         if pattern.match(lines[j]):
@@ -92,11 +87,31 @@ def best_line(lines: list[str], section: tuple[int, int], segments: list, kind: 
     return Line(1, 1, None)
 
 
+def walk(lines: list[str], section: tuple[int, int], segments: list, parent_indent: int = -1) -> Line | None:
+    """The deepest line of ``section`` that writes a prefix of ``segments``, or None when none does."""
+    first, last = section
+    pos, found, depth = first - 1, None, 0
+    for segment in segments:
+        hit = _next_line(lines, pos + 1, last, parent_indent, segment)
+        if hit is None:
+            break
+        pos, parent_indent, found, depth = hit[0], hit[1], hit, depth + 1
+    if found is None:
+        return None
+    return Line(found[0] + 1, found[2] + 1, found[3] + 1, depth)
+
+
 def _next_line(lines, start, last, parent_indent, segment):
-    """(index, indent, key column, key end) of the next line in the block that writes ``segment``."""
+    """(index, indent, key column, key end) of the next line in the block that writes ``segment``.
+
+    A named list item (`- name: api`) whose name is not written literally matches the one templated
+    `- name: {{ … }}` line of the block (a `range` over the values writes every item there)."""
+    templated = None
     if isinstance(segment, tuple):
         key, value = segment
         wanted = re.compile(rf"^(\s*)-\s+({re.escape(key)}):\s*[\"']?{re.escape(str(value))}[\"']?\s*(#.*)?$")
+        loose = re.compile(rf"^(\s*)-\s+({re.escape(key)}):\s*.*\{{\{{")
+        templated = []
     elif isinstance(segment, int):
         return None  # an unnamed list item: stay on the list's key
     else:
@@ -104,12 +119,16 @@ def _next_line(lines, start, last, parent_indent, segment):
     for j in range(start, last + 1):
         text = lines[j]
         if parent_indent >= 0 and _is_yaml(text) and _indent(text) <= parent_indent:
-            return None  # left the enclosing block
+            break  # left the enclosing block
         match = wanted.match(text)
         if match:
             col = match.start(2)
             return j, len(match.group(1)), col, match.end(2)
-    return None
+        if templated is not None:
+            match = loose.match(text)
+            if match:
+                templated.append((j, len(match.group(1)), match.start(2), match.end(2)))
+    return templated[0] if templated and len(templated) == 1 else None
 
 
 def _indent(text: str) -> int:
@@ -122,28 +141,38 @@ def _is_yaml(text: str) -> bool:
     return bool(stripped) and not stripped.startswith(("#", "{{"))
 
 
-def values_paths(lines: list[str], line: int) -> list[str]:
-    """`.Values` paths the template line reads, with the action lines that continue a `key:` line."""
-    texts = [lines[line - 1]]
-    j = line
+def continuation(lines: list[str], line: int) -> list[int]:
+    """0-based indexes of a `key:` line (1-based ``line``) and the action-only lines that follow it."""
+    out, j = [line - 1], line
     while j < len(lines) and lines[j].strip().startswith("{{"):
-        texts.append(lines[j])
+        out.append(j)
         j += 1
-    found = []
-    for text in texts:
-        for match in VALUES_REF.finditer(text):
-            path = match.group(1)[1:]
-            if path not in found:
-                found.append(path)
-    return found
+    return out
 
 
-def values_key_line(data, path: str):
-    """((line, col, end_col), value) of the key that sets ``path`` (dotted) in a values document, or None."""
-    node, pos = data, None
-    for key in path.split("."):
-        if not isinstance(node, YMap) or key not in node:
-            return None
-        pos = node.kpos.get(key)
-        node = node[key]
-    return (pos, node) if pos is not None else None
+def values_paths(lines: list[str], line: int, start: int = 0, dot=scopes.ROOT) -> list[str]:
+    """`.Values` paths the template line reads (through `with` / `range`), with its continuation lines."""
+    return scopes.Reader(lines, start, dot).reads(continuation(lines, line))
+
+
+def values_key_lines(data, path: str) -> list:
+    """[((line, col, end_col), value, concrete path)] of the values entries that set ``path`` (dotted;
+    `name[]` stands for every element of a list or map, as `range` reads them: `name[1]`, `name.key`)."""
+    nodes = [(data, None, "")]
+    for segment in path.split("."):
+        each = segment.endswith("[]")
+        key = segment[:-2] if each else segment
+        following = []
+        for node, _, trail in nodes:
+            if not isinstance(node, YMap) or key not in node:
+                continue
+            child, here = node[key], f"{trail}.{key}" if trail else key
+            if not each:
+                following.append((child, node.kpos.get(key), here))
+            elif isinstance(child, YSeq):
+                following += [(item, (*child.ipos[i], None), f"{here}[{i}]") for i, item in enumerate(child)
+                              if i < len(child.ipos)]
+            elif isinstance(child, YMap):
+                following += [(value, child.kpos.get(k), f"{here}.{k}") for k, value in child.items()]
+        nodes = following
+    return [(pos, node, trail) for node, pos, trail in nodes if pos is not None]

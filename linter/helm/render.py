@@ -3,8 +3,8 @@
 This is the only place readylint executes a tool on the scanned repository, and only on charts the
 user pointed at (a chart folder given as a path, `--helm-chart`, `inputs.charts`, or the Helm or
 kustomize source of an Argo CD Application in the repository). Nothing is fetched: dependencies
-that are not vendored in `charts/` (or local `file://` charts) are reported instead, and Helm's
-cache, config and plugin folders point into an empty temporary folder.
+that are not vendored in `charts/` (or local `file://` charts, at any depth) are reported instead,
+and Helm's cache, config and plugin folders point into an empty temporary folder.
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class RenderJob:
     set_files: list = field(default_factory=list)  # (name, repo-relative file) for --set-file
     flags: list = field(default_factory=list)  # further helm template flags (--skip-tests, --kube-version …)
     problem: str | None = None  # why this job cannot be rendered (found while planning it)
+    also: list = field(default_factory=list)  # further places that define this very render (a twin ApplicationSet)
 
 
 @dataclass
@@ -112,39 +113,53 @@ def _helm(job, charts: ChartIndex, tools: Tools, scratch: str):
 
 def _with_local_dependencies(chart, charts: ChartIndex, scratch: str) -> tuple[str, str | None]:
     """The chart folder to render: itself, or a linked copy whose charts/ also holds its `file://`
-    dependencies (what `helm dependency build` would package, without fetching anything)."""
+    dependencies, and theirs in turn (what `helm dependency build` would package, without fetching)."""
+    missing: dict[str, list[str]] = {}
+    path = _prepare(chart, charts, os.path.join(scratch, "chart"), missing, (chart.directory,))
+    if missing:
+        return "", "; ".join(
+            f"chart dependencies not vendored in {join(directory, 'charts')}/: {', '.join(names)}"
+            for directory, names in missing.items()) + \
+            "; readylint does not fetch them (run `helm dependency build` and commit charts/)"
+    return path, None
+
+
+def _prepare(chart, charts: ChartIndex, scratch: str, missing: dict, trail: tuple) -> str:
+    """The folder helm reads for ``chart``: its own when nothing below it needs a local dependency linked in."""
     source = os.path.join(charts.root, chart.directory or ".")
-    missing, local = [], []
+    links: dict[str, str] = {}  # entry of charts/ -> folder to link there instead
+    for entry in _listdir(os.path.join(source, "charts")):
+        sub = charts.chart(join(chart.directory, "charts", entry))
+        if sub is not None and sub.directory not in trail:
+            prepared = _prepare(sub, charts, scratch, missing, trail + (sub.directory,))
+            if prepared != os.path.join(charts.root, sub.directory):
+                links[entry] = prepared
     for dep in chart.dependencies:
-        name = dep.alias or dep.name
         vendored = os.path.isdir(os.path.join(source, "charts", dep.name)) or any(
             entry.startswith(dep.name + "-") and entry.endswith(".tgz")
             for entry in _listdir(os.path.join(source, "charts")))
-        if vendored:
+        if vendored or dep.name in links:
             continue
         if dep.repository.startswith("file://"):
             directory = join(chart.directory, dep.repository[len("file://"):])
-            if charts.chart(directory) is not None and not directory.startswith("../"):
-                local.append((name, directory))
+            sub = charts.chart(directory) if not directory.startswith("../") else None
+            if sub is not None and directory not in trail:
+                links[dep.name] = _prepare(sub, charts, scratch, missing, trail + (directory,))
                 continue
-        missing.append(f"{dep.name} ({dep.repository or 'no repository'})")
-    if missing:
-        return "", (f"chart dependencies not vendored in {join(chart.directory, 'charts')}/: "
-                    f"{', '.join(missing)}; readylint does not fetch them (run `helm dependency build` "
-                    "and commit charts/)")
-    if not local:
-        return source, None
-    linked = os.path.join(scratch, "chart", os.path.basename(os.path.abspath(source)) or "chart")
+        missing.setdefault(chart.directory, []).append(f"{dep.name} ({dep.repository or 'no repository'})")
+    if not links:
+        return source
+    os.makedirs(scratch, exist_ok=True)
+    linked = os.path.join(scratch, str(len(os.listdir(scratch))), os.path.basename(os.path.abspath(source)) or "chart")
     os.makedirs(os.path.join(linked, "charts"))
     for entry in _listdir(source):
         if entry != "charts":
             os.symlink(os.path.join(source, entry), os.path.join(linked, entry))
     for entry in _listdir(os.path.join(source, "charts")):
-        os.symlink(os.path.join(source, "charts", entry), os.path.join(linked, "charts", entry))
-    for name, directory in local:
-        if not os.path.exists(os.path.join(linked, "charts", name)):
-            os.symlink(os.path.join(charts.root, directory), os.path.join(linked, "charts", name))
-    return linked, None
+        os.symlink(links.pop(entry, os.path.join(source, "charts", entry)), os.path.join(linked, "charts", entry))
+    for entry, folder in links.items():
+        os.symlink(folder, os.path.join(linked, "charts", entry))
+    return linked
 
 
 def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):

@@ -6,7 +6,9 @@ cannot run leaves one note, and the manifest rules say "evidence unavailable" fo
 """
 from __future__ import annotations
 
+import json
 import os
+
 from ..config import ConfigError
 from ..findings import EVIDENCE_UNAVAILABLE, Location, Subject
 from ..inputs.files import list_files
@@ -66,7 +68,8 @@ class HelmStage:
             jobs.append(self._chart_job(directory, entry.get("release"), entry.get("namespace"),
                                         [join(str(v)) for v in values], sets, entry.get("name", ""),
                                         bool(entry.get("production", True))))
-        argo = [o for o in objects if o.group == "argoproj.io" and o.kind in ("Application", "ApplicationSet")]
+        argo = [o for o in objects if o.group == "argoproj.io" and o.kind in ("Application", "ApplicationSet")
+                and o.production]  # an example Application deploys a demo, not this repository
         if argo:
             repo_url = self.config.section("project").get("repo_url")
             planner = ArgoPlanner(self.charts, repo_identities(self.root, repo_url), self.all_files)
@@ -109,8 +112,18 @@ class HelmStage:
         if self.options.helm_bin and tools.helm is None:
             raise ConfigError(f"{self.options.helm_bin}: helm executable not found (--helm-bin)")
         rendered_dirs = set()
+        done: dict[tuple, tuple] = {}  # render inputs -> (text, problem): renders run one after another
+        labelled: dict[tuple, RenderJob] = {}
         for number, job in enumerate(jobs, start=1):
-            text, problem = render(job, self.charts, tools)
+            key = _inputs(job)
+            twin = labelled.setdefault((job.label, key), job)
+            if twin is not job:  # the same Application twice (two ApplicationSets of one name): render it once
+                if job.anchor != twin.anchor and job.anchor not in twin.also:
+                    twin.also.append(job.anchor)
+                continue
+            if key not in done:
+                done[key] = render(job, self.charts, tools)
+            text, problem = done[key]
             if text is None:
                 self.failed.append((job, problem))
                 loader.notes.append(Note(f"{job.label} not rendered: {problem}.", job.anchor.path))
@@ -124,10 +137,20 @@ class HelmStage:
             loader.texts.pop(path, None)  # its comments are the templates' own
         loader.notes[:] = [n for n in loader.notes if not (n.kind == "template" and _under(n.path, rendered_dirs))]
 
-    def _local_dependencies(self, directory: str) -> list[str]:
+    def _local_dependencies(self, directory: str, trail: tuple = ()) -> list[str]:
+        """The `file://` charts a render reads, and theirs in turn (their templates were rendered too)."""
         chart = self.charts.chart(directory)
-        return [join(directory, dep.repository[len("file://"):]) for dep in (chart.dependencies if chart else ())
-                if dep.repository.startswith("file://")]
+        found = []
+        for dep in chart.dependencies if chart else ():
+            local = join(directory, dep.repository[len("file://"):]) if dep.repository.startswith("file://") else None
+            if local is not None and local not in trail and not local.startswith("../"):
+                found += [local] + self._local_dependencies(local, trail + (directory, local))
+        vendored = os.path.join(self.root, directory, "charts")
+        for entry in sorted(os.listdir(vendored)) if os.path.isdir(vendored) else ():
+            sub = join(directory, "charts", entry)
+            if sub not in trail and self.charts.chart(sub) is not None:
+                found += self._local_dependencies(sub, trail + (directory, sub))
+        return found
 
     # -- mapping -----------------------------------------------------------------------------------------
 
@@ -154,6 +177,14 @@ class HelmStage:
             subject = Subject(key=f"render:{job.label}", display=job.label, location=job.anchor)
             out.append(subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{job.label} was not rendered: {problem}"))
         return out
+
+
+def _inputs(job: RenderJob) -> tuple:
+    """What a render's output depends on: several Applications that render the same chart with the same
+    inputs share one `helm template` run (each still gets its own copy of the output, under its own label)."""
+    return (job.kind, job.chart_dir, job.release, job.namespace, tuple(job.value_files), tuple(job.value_texts),
+            json.dumps([data for _, data in job.value_objects], sort_keys=True, default=str),
+            tuple(job.set_values), tuple(job.set_strings), tuple(job.set_files), tuple(job.flags), job.problem)
 
 
 def _under(path: str | None, directories: set[str]) -> bool:

@@ -69,15 +69,27 @@ def _walk_files(root: str, rel_paths: list[str]) -> list[str]:
         if os.path.isfile(start):
             found.add(os.path.normpath(rel).replace(os.sep, "/"))
             continue
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-            for name in filenames:
-                full = os.path.join(dirpath, name)
-                if not (os.path.islink(full) or os.path.isfile(full)):  # pipes, sockets, devices: git skips them too
-                    continue
-                rel_file = os.path.relpath(full, root)
-                found.add(rel_file.replace(os.sep, "/"))
+        prefix = os.path.normpath(os.path.relpath(start, root)).replace(os.sep, "/")
+        _walk(start, "" if prefix == "." else prefix + "/", found)
     return sorted(found)
+
+
+def _walk(folder: str, prefix: str, found: set[str]) -> None:
+    """Regular files and links below ``folder``; linked folders are not entered (as os.walk), and pipes,
+    sockets and devices are skipped (as git skips them). A stack, not recursion: folders may nest deeply."""
+    pending = [(folder, prefix)]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIP_DIRS:
+                            pending.append((entry.path, prefix + entry.name + "/"))
+                    elif entry.is_symlink() or entry.is_file(follow_symlinks=False):
+                        found.add(prefix + entry.name)
+        except OSError:
+            continue
 
 
 def list_files(root: str, rel_paths: list[str], excludes: list[str]) -> list[str]:

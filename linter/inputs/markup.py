@@ -171,7 +171,7 @@ def _front_matter(doc: Markup) -> None:
             break
     else:
         return
-    stream = load_stream("\n".join(lines[1:end]) + "\n")
+    stream = load_stream("\n".join(lines[1:end]) + "\n", clamp=False)  # the end is the closing `---` line
     doc.body_start = end + 2
     for issue in stream.issues:
         doc.problems.append((f"invalid front matter in {doc.path}: {issue.message}.", issue.line + 1, issue.col))

@@ -339,8 +339,11 @@ def _strip_trailing_tabs(text: str) -> str:
     return re.sub(r"[ \t]+$", lambda m: " " * len(m.group(0)), text, flags=re.M)
 
 
-def load_stream(text: str) -> YamlStream:
-    """Parse every document of ``text``; a fatal issue keeps the documents read before it."""
+def load_stream(text: str, clamp: bool = True) -> YamlStream:
+    """Parse every document of ``text``; a fatal issue keeps the documents read before it.
+
+    ``clamp``: an error at the end of the stream moves to the last line (pass False when the text is part
+    of a file whose next line exists, such as front matter before its closing ``---``)."""
     stream = YamlStream()
     for attempt in (text, None):
         if attempt is None:
@@ -355,7 +358,8 @@ def load_stream(text: str) -> YamlStream:
             builder.build(_events(attempt))
             break
         except Exception as exc:  # libyaml raises its own error classes; all carry marks
-            stream.issues.append(_within(_parser_error(exc), text))
+            issue = _parser_error(exc)
+            stream.issues.append(_within(issue, text) if clamp else issue)
     _attach_sources(text, stream)
     return stream
 

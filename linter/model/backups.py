@@ -173,3 +173,21 @@ def human(seconds: float) -> str:
     if seconds % 3600 == 0:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 60)}m"
+
+
+def storage_location(index, schedule: K8sObject) -> tuple[str, K8sObject | None]:
+    """(name, BackupStorageLocation) a Velero Schedule writes to; the object is None when the repository lacks it.
+
+    Without ``template.storageLocation`` Velero uses the default location: the one marked ``spec.default: true``,
+    else the one named ``default`` (the server's ``--default-backup-storage-location``).
+    """
+    locations = [o for o in index.all_objects if o.kind == "BackupStorageLocation" and o.group == "velero.io"]
+    name = dig(schedule.spec, "template", "storageLocation")
+    if name:
+        same_ns = [o for o in locations if o.name == str(name) and o.namespace == schedule.namespace]
+        found = same_ns or [o for o in locations if o.name == str(name)]
+        return str(name), (found[0] if found else None)
+    marked = [o for o in locations if o.spec.get("default") is True]
+    named = [o for o in locations if o.name == "default"]
+    found = marked or named
+    return "the default location", (found[0] if found else None)

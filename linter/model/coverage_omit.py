@@ -63,7 +63,7 @@ def exclusions(index) -> list[Exclusion]:
             patterns = tuple(p.strip() for p in re.split(r"[\n,]", value or "") if p.strip())
             if patterns:
                 found.append(Exclusion(f"{actual} [{section}] omit", "python", patterns,
-                                       Location(actual, _line(text, rf"^\s*omit\s*[=:]"), 1)))
+                                       Location(actual, _line(text, r"^\s*omit\s*[=:]"), 1)))
     actual = index.repo.actual("pyproject.toml")
     text = index.repo.text(actual) if actual else None
     if text and "omit" in text:
@@ -101,7 +101,7 @@ def hidden_share(index, exclusion: Exclusion) -> tuple[int, int, list[str]]:
     for path in index.files:
         if not path.endswith(suffixes) or NOT_APP.search(path):
             continue
-        lines = (index.repo.text(path) or "").count("\n") + 1
+        lines = len((index.repo.text(path) or "").splitlines())
         total += lines
         if exclusion.hides(path):
             hidden += lines

@@ -7,6 +7,7 @@ backup schedule's worst gap between two runs is the data a restore can lose (com
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 
 from ..findings import Location
@@ -128,3 +129,51 @@ def plan(index):
     if cached is False:
         cached = index.__dict__["_dr_plan"] = evaluate(index, PLAN)
     return cached
+
+
+# -- object-store regions ----------------------------------------------------------------------------------
+
+# A region is read from the storage endpoint's host only (AWS, Wasabi, OCI, DigitalOcean Spaces): a bucket
+# name that contains a region string proves nothing (rules.md DR006).
+_ENDPOINT_REGION = (
+    re.compile(r"(?:^|[/.])s3[.-](?:dualstack\.|fips\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\."
+               r"(?:amazonaws\.com|wasabisys\.com)"),
+    re.compile(r"objectstorage\.([a-z]{2}-[a-z]+-\d)\.oraclecloud\.com"),
+    re.compile(r"//(?:[\w-]+\.)?([a-z]{3}\d)\.digitaloceanspaces\.com"),
+)
+
+
+def endpoint_region(url) -> str | None:
+    for regex in _ENDPOINT_REGION:
+        found = regex.search(str(url or "").lower())
+        if found:
+            return found.group(1)
+    return None
+
+
+def object_stores(obj):
+    """(store mapping, key path) of the CloudNativePG object stores of ``obj``: a Cluster's
+    `spec.backup.barmanObjectStore` and `spec.externalClusters[].barmanObjectStore` (recovery or replica
+    sources), or a Barman Cloud plugin ObjectStore's `spec.configuration`."""
+    if obj.group == "postgresql.cnpg.io" and obj.kind == "Cluster":
+        store = mapping(dig(obj.spec, "backup", "barmanObjectStore"))
+        if store is not None:
+            yield store, ("spec", "backup", "barmanObjectStore")
+        for item in obj.spec.get("externalClusters") or ():
+            store = mapping(item.get("barmanObjectStore")) if isinstance(item, dict) else None
+            if store is not None:
+                yield store, ("spec", "externalClusters", ("name", item.get("name")), "barmanObjectStore")
+    elif obj.group == "barmancloud.cnpg.io" and obj.kind == "ObjectStore":
+        store = mapping(obj.spec.get("configuration"))
+        if store is not None:
+            yield store, ("spec", "configuration")
+
+
+def store_region(obj, store, path) -> tuple[str | None, Location]:
+    """The region of a CloudNativePG object store (from `endpointURL`, else `destinationPath`) and the line
+    that shows it (the destinationPath line when the region is unknown)."""
+    for key in ("endpointURL", "destinationPath"):
+        region = endpoint_region(store.get(key))
+        if region:
+            return region, obj.at(*path, key)
+    return None, obj.at(*path, "destinationPath")

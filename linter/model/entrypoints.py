@@ -192,3 +192,23 @@ def _fronts_proxy(proxies, service) -> bool:
     if isinstance(selector, YMap) and str(selector.get("istio", "")).endswith("gateway"):
         return True  # the Istio ingress gateway installed by istioctl or its chart
     return False
+
+
+def proxy_pods(index, ep: EntryPoint) -> list[tuple[str | None, dict]]:
+    """(namespace, pod labels) of the proxies that serve a Gateway entry point; namespace None when unknown.
+
+    An Istio Gateway runs on the pods its ``spec.selector`` picks, in any namespace: the rendered ones when the
+    repository has them, else the selector's own labels stand in for them. A Gateway API Gateway that Istio
+    deploys runs on pods labelled ``gateway.networking.k8s.io/gateway-name: <name>`` in its own namespace.
+    """
+    obj = ep.obj
+    if ep.kind == "istio-gateway":
+        selector = mapping(obj.spec.get("selector")) or YMap()
+        wanted = {str(k): str(v) for k, v in selector.items()}
+        rendered = [(wl.namespace, dict(wl.labels)) for wl in index.workloads
+                    if wanted and all(str(wl.labels.get(k)) == v for k, v in wanted.items())]
+        return rendered or [(None, wanted)]
+    if ep.kind == "gateway":
+        return [(obj.namespace, {"gateway.networking.k8s.io/gateway-name": obj.name,
+                                 "istio.io/gateway-name": obj.name})]
+    return []

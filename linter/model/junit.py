@@ -1,4 +1,5 @@
-"""JUnit XML results, so TEST002 can tell a passing integration suite from one that is failing or skipped.
+"""JUnit XML results, so TEST002 and TEST003 can tell a passing integration or e2e suite from a failing or
+skipped one.
 
 Only committed results (or ``inputs.reports`` paths) are read; the same safety rules as coverage reports
 apply (no entity declarations, size cap), and a file that is not JUnit XML becomes an RL001 problem.
@@ -12,6 +13,7 @@ from ..findings import Location
 from .coverage import MAX_REPORT_BYTES, ReportError, parse_xml
 
 INTEGRATION_NAME = re.compile(r"integration|(^|[._/-])IT([._-]|$)|IT\.xml$", re.I)
+E2E_NAME = re.compile(r"e2e|end[-_ ]?to[-_ ]?end|playwright|cypress|kuttl|chainsaw", re.I)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,17 @@ class Results:
 
 def integration_results(index, extra_paths=()) -> list[Results]:
     """JUnit files whose name or suites say "integration" (or the Failsafe ``*IT`` convention)."""
-    candidates = index.repo.glob("**/TEST-*.xml", "**/junit*.xml", "**/*integration*.xml", "**/failsafe-reports/*.xml")
+    return _results(index, INTEGRATION_NAME, ("**/*integration*.xml", "**/failsafe-reports/*.xml"), extra_paths)
+
+
+def e2e_results(index, extra_paths=()) -> list[Results]:
+    """JUnit files whose name or suites say e2e / end-to-end (or name an e2e framework)."""
+    return _results(index, E2E_NAME, ("**/*e2e*.xml", "**/*end-to-end*.xml", "**/playwright*/*.xml",
+                                      "**/cypress/results/*.xml"), extra_paths)
+
+
+def _results(index, name: re.Pattern, globs: tuple, extra_paths) -> list[Results]:
+    candidates = index.repo.glob("**/TEST-*.xml", "**/junit*.xml", *globs)
     candidates += [p for p in extra_paths if p.lower().endswith(".xml")]
     found = []
     for path in dict.fromkeys(candidates):
@@ -48,7 +60,7 @@ def integration_results(index, extra_paths=()) -> list[Results]:
             continue
         suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
         names = " ".join(s.get("name", "") for s in suites)
-        if not (INTEGRATION_NAME.search(path) or INTEGRATION_NAME.search(names)):
+        if not (name.search(path) or name.search(names)):
             continue
         totals = [sum(_int(s.get(k)) for s in suites) for k in ("tests", "failures", "errors", "skipped")]
         line = text.count("\n", 0, max(text.find("<testsuite"), 0)) + 1

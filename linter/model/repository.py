@@ -32,6 +32,7 @@ class RepositoryFiles:
         self._texts: dict[str, str | None] = {}
         self.problems: list[tuple[str, str, int, int]] = []  # (path, message, line, col) for RL001
         self._lower = {self.local(path).lower(): path for path in self.files if path.startswith(self._prefix)}
+        self._anchor: Location | None = None
 
     def local(self, path: str) -> str:
         """``path`` relative to the project folder (the repository root unless a project base is set)."""
@@ -72,6 +73,11 @@ class RepositoryFiles:
 
     def anchor(self) -> Location:
         """Where repository-level absence is reported: README, else Chart.yaml, else .readylint.yaml."""
+        if self._anchor is None:  # asked by every repository-level subject: sort the file list once
+            self._anchor = self._find_anchor()
+        return self._anchor
+
+    def _find_anchor(self) -> Location:
         for name in ANCHOR_CANDIDATES:
             found = self.actual(name)
             if found:
@@ -79,7 +85,8 @@ class RepositoryFiles:
         # No root README or chart: a root Markdown file, the shallowest real chart, any root file, then a nested
         # README. Dot folders (a `.github/workflows/README.md`, a workflow named `chart.yaml`) and example or
         # test charts are never the repository's anchor.
-        visible = [p for p in self.files if not any(part.startswith(".") for part in p.split("/")[:-1])]
+        own = {self.local(p): p for p in self.files if p.startswith(self._prefix)}  # project-relative → listed
+        visible = [p for p in own if not any(part.startswith(".") for part in p.split("/")[:-1])]
         top = sorted(p for p in visible if "/" not in p)
         charts = sorted((p for p in visible if os.path.basename(p).lower() == "chart.yaml"
                          and not _NOT_DEPLOYED.search(p.rsplit("/", 1)[0])), key=lambda p: (p.count("/"), p))
@@ -87,7 +94,7 @@ class RepositoryFiles:
                          key=lambda p: (p.count("/"), p))
         for found in ([p for p in top if p.lower().endswith(".md")], charts, top, readmes):
             if found:
-                return Location(found[0], 1, 1)
+                return Location(own[found[0]], 1, 1)
         return Location(self.files[0] if self.files else "README.md", 1, 1)
 
     def subject(self, key_suffix: str = "", display: str = "the repository") -> Subject:

@@ -78,3 +78,72 @@ def inline_private_key(secret: K8sObject):
         if isinstance(value, str) and value.strip():
             return (field, "tls.key")
     return None
+
+
+# -- HTTP→HTTPS redirects and in-mesh mTLS (SEC005 notes) -------------------------------------------------------
+
+GATEWAY_API = "gateway.networking.k8s.io"
+ISTIO_SECURITY = "security.istio.io"
+MESH_ROOT_NAMESPACE = "istio-system"
+
+
+def attached_routes(index, gateway: K8sObject, listener_name: str | None) -> list[K8sObject]:
+    """HTTPRoutes whose ``parentRefs`` attach them to the Gateway (to this listener, or to all listeners)."""
+    found = []
+    for route in index.of_kind("HTTPRoute"):
+        if route.group != GATEWAY_API:
+            continue
+        for ref in sequence(route.spec.get("parentRefs")):
+            ref = mapping(ref)
+            if ref is None or str(ref.get("name")) != gateway.name or str(ref.get("kind") or "Gateway") != "Gateway":
+                continue
+            if str(ref.get("namespace") or route.namespace) != gateway.namespace:
+                continue
+            section = ref.get("sectionName")
+            if section is None or listener_name is None or str(section) == listener_name:
+                found.append(route)
+                break
+    return found
+
+
+def redirects_to_https(route: K8sObject) -> bool:
+    """Some rule of the route answers with a ``RequestRedirect`` filter to ``scheme: https``."""
+    for rule in sequence(route.spec.get("rules")):
+        for item in sequence(dig(rule, "filters")):
+            if str(dig(item, "type")) == "RequestRedirect" and str(dig(item, "requestRedirect", "scheme")) == "https":
+                return True
+    return False
+
+
+def meshed_namespaces(index) -> list[K8sObject]:
+    """Rendered Namespaces that join the Istio mesh (``istio-injection: enabled`` or an ``istio.io/rev`` label)."""
+    return [ns for ns in index.of_kind("Namespace") if ns.group == "" and not index.is_excluded(ns) and (
+        str(ns.labels.get("istio-injection", "")) == "enabled" or "istio.io/rev" in ns.labels)]
+
+
+def peer_authentications(index) -> list[K8sObject]:
+    return [o for o in index.all_objects if o.kind == "PeerAuthentication" and o.group == ISTIO_SECURITY]
+
+
+def mtls_mode(policy: K8sObject) -> str:
+    return str(dig(policy.spec, "mtls", "mode") or "UNSET").upper()
+
+
+def wide(policy: K8sObject) -> bool:
+    """A namespace-wide PeerAuthentication (no workload selector); in the root namespace it is mesh-wide."""
+    return not mapping(policy.spec.get("selector"))
+
+
+def plaintext_gap(policies, namespace: str) -> str | None:
+    """Why a meshed namespace may still accept plaintext, or None when mTLS is STRICT there.
+
+    A namespace-wide policy overrides the mesh-wide one, and ``UNSET`` inherits it, as Istio applies them.
+    Policies that are themselves PERMISSIVE or DISABLE are reported on their own, so they give None here.
+    """
+    own = [p for p in policies if p.namespace == namespace and wide(p)]
+    if own and mtls_mode(own[0]) != "UNSET":
+        return None
+    mesh = [p for p in policies if p.namespace == MESH_ROOT_NAMESPACE and wide(p)]
+    if mesh and mtls_mode(mesh[0]) != "UNSET":
+        return None
+    return "no namespace-wide or mesh-wide PeerAuthentication sets mtls.mode: STRICT"

@@ -11,6 +11,13 @@ waits for the tests of its workflow. A stage counts only when at least one of it
 (`continue-on-error`, `|| true` and `allow_failure: true` do not). With a GitHub settings snapshot, each
 required status check must be produced by some job. Scanning stages belong to SEC006 and TEST005.
 
+Triggers are read as GitHub and GitLab apply them: when every CI workflow that runs on pull requests (or on
+the default branch) has an `on.<event>.paths` / `paths-ignore` filter that leaves out a chart, the
+Dockerfiles or the application code, changes to them run no CI, which is a finding at the filter. GitLab
+`workflow: rules:` and job `rules: if:` are evaluated against merge-request, feature-branch and
+default-branch pipelines; rules that can never match either are findings at the `rules:` line (a user
+variable or an unknown branch name counts as "may match").
+
 ## Why it matters
 A pipeline with a missing or non-blocking stage lets untested, unlinted or hand-deployed changes reach
 production, and a required check that no job emits blocks every pull request (or is silently ignored).

@@ -216,11 +216,15 @@ def _pushes_to(index, job, branch) -> bool:
     push = on.get("push") if isinstance(on, YMap) else None
     if not isinstance(push, YMap):  # `on: push`, or push inherited through workflow_run
         return True
-    branches = push.get("branches")
-    if branches is None:
-        return push.get("tags") is None or push.get("branches-ignore") is not None
-    globs = branches if isinstance(branches, list) else [branches]
-    return any(fnmatch.fnmatchcase(branch, str(g)) for g in globs if not str(g).startswith("!"))
+    def matches(globs):
+        globs = globs if isinstance(globs, list) else [globs]
+        return any(fnmatch.fnmatchcase(branch, str(g)) for g in globs if not str(g).startswith("!"))
+
+    if push.get("branches") is not None:
+        return matches(push["branches"])
+    if push.get("branches-ignore") is not None:
+        return not matches(push["branches-ignore"])
+    return push.get("tags") is None
 
 
 def _environment_at(index, job) -> Location:

@@ -8,7 +8,9 @@ backed by an SLO monitored in the repository (Sloth, Pyrra, OpenSLO, slo-generat
 **at least** as strict; an SLO looser than the SLA it backs is a failure, with the SLO as related
 location. An SLA line that names a service is compared with that service's SLOs only; latency SLOs are
 never compared with availability figures. External dependencies listed in the inventory (see DEP001)
-should carry their vendor's SLA. Not judged when `project.external_commitments` is `false` (no
+should carry their vendor's SLA; when the vendor SLAs of the hard dependencies multiplied together fall
+below the service's SLA (dependencies described as optional, cached, queued or with a fallback are not in
+series), a `note` says the SLA cannot be met. Not judged when `project.external_commitments` is `false` (no
 external customers; internal targets are SLOs, see OBS006).
 
 ## Why it matters
@@ -109,6 +111,9 @@ def check(index, opts):
     for outcome in _vendor_slas(index, opts, subject):
         failed = True
         yield outcome
+    for outcome in _serial(index, opts, match, subject):
+        failed = True
+        yield outcome
     if not failed:
         yield subject.passed(f"{match.where} states the SLA and the SLOs are at least as strict")
 
@@ -132,6 +137,41 @@ def _against_slos(index, match, subject):
                                    at=Location(match.doc.path, fact.line, fact.col),
                                    key_path=f"sla.slo.{slo.service}.{slo.name}",
                                    related=(Related(slo.at, f"SLO {slo.name}: objective {slo.objective:g}%"),))
+
+
+PERCENT = re.compile(r"(\d{2,3}(?:\.\d+)?)\s*%")
+NOT_SERIAL = re.compile(r"optional|fallback|degrad|best[- ]effort|non[- ]critical|async|queued?\b|cache|"
+                        r"not (?:on )?the (?:request|critical) path", re.IGNORECASE)
+
+
+def _serial(index, opts, match, subject):
+    """Hard dependencies in series multiply their availabilities: three 99.9 % vendors allow only ~99.7 %,
+    so an SLA above that product cannot be kept (rules.md DEP005 trap, a note)."""
+    facts = [f for f in find_facts(match.doc, "sla", match.start, match.end)
+             if isinstance(f.value, float) and 50 <= f.value < 100]
+    listing = inventory(index)
+    if not facts or not listing.sources:
+        return
+    chain = []
+    for dep in external_dependencies(index, infra_option(opts)):
+        named = listing.names(dep)
+        found = PERCENT.search(named[1]) if named else None
+        if found and 50 <= float(found.group(1)) <= 100 and not NOT_SERIAL.search(named[1]):
+            chain.append((dep, named[0], float(found.group(1))))
+    if not chain:
+        return
+    product = 100.0
+    for _, _, pct in chain:
+        product *= pct / 100
+    sla = max(facts, key=lambda f: f.value)
+    if product >= sla.value:
+        return
+    names = ", ".join(f"{d.label} {pct:g}%" for d, _, pct in chain[:6])
+    yield subject.fail(f"The SLA of {sla.value:g}% in {match.doc.path} is above what its hard dependencies allow "
+                       f"together: {names} in series give at most {product:.3f}%. Negotiate better vendor SLAs, add "
+                       f"fallbacks for them (and mark them optional in the inventory), or lower the SLA.",
+                       at=Location(match.doc.path, sla.line, sla.col), key_path="sla.serial", level="note",
+                       related=tuple(Related(at, f"{d.label}: {pct:g}%") for d, at, pct in chain[:50]))
 
 
 def _vendor_slas(index, opts, subject):

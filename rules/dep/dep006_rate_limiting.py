@@ -5,7 +5,10 @@ Checks every external entry point for a request limit in front of it: ingress-ng
 `limit-connections` annotations on an Ingress the nginx controller owns; a Traefik Middleware with
 `spec.rateLimit` referenced through `traefik.ingress.kubernetes.io/router.middlewares` or an IngressRoute; a Kong
 `rate-limiting` plugin attached with `konghq.com/plugins`; an Istio EnvoyFilter with a local or global rate-limit
-filter; an Envoy Gateway BackendTrafficPolicy with `spec.rateLimit` targeting the Gateway or one of its routes.
+filter that reaches the gateway's proxies (its `workloadSelector` labels hold on the pods the Istio Gateway's
+`spec.selector` picks, or on the pods Istio deploys for a Gateway API Gateway; in the filter's namespace unless it
+sits in `istio-system`; not a sidecar-only patch context; or `targetRefs` naming the Gateway); an Envoy Gateway
+BackendTrafficPolicy with `spec.rateLimit` targeting the Gateway or one of its routes.
 It also reports limit annotations of a controller that does not own the Ingress (ignored silently) and rate-limit
 Middlewares or plugins nothing references. A GKE Ingress whose backend uses a Cloud Armor policy is unknown: the
 rate rules live in the policy. A LoadBalancer Service in front of an ingress controller is judged through its
@@ -46,7 +49,7 @@ spec:
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
 from readylint.inputs import json_text
-from readylint.model.entrypoints import entry_points, ingress_class
+from readylint.model.entrypoints import entry_points, ingress_class, proxy_pods
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
@@ -153,10 +156,52 @@ def judge(limits, ep, subject):
         policy = limits.gateway_policy(obj)
         if policy is not None:
             return subject.passed(f"rate limit from {policy.ref}")
+    applying = [f for f in limits.filters if filter_applies(f, ep, proxy_pods(limits.index, ep))]
+    if applying:
+        return subject.passed(f"rate limit from {applying[0].ref}")
     if limits.filters:
-        return subject.passed(f"rate limit from {limits.filters[0].ref}")
+        other = limits.filters[0]
+        return subject.fail(f"{ep.ref} has no rate limit: {other.ref} defines one, but its workloadSelector, "
+                            f"namespace or patch context does not select the proxies of {obj.ref}. Select the "
+                            f"gateway's pods (its selector labels) in workloadSelector, or add a filter for it.",
+                            at=ep.at(), key_path=f"{ep.key}.rate-limit",
+                            related=[Related(_selector_at(f), f"{f.ref} applies here.") for f in limits.filters[:3]])
     return subject.fail(f"{ep.ref} has no rate limit; add an Envoy rate-limit filter or a BackendTrafficPolicy with "
                         f"spec.rateLimit for it.", at=ep.at(), key_path=f"{ep.key}.rate-limit")
+
+
+MESH_ROOT = "istio-system"
+
+
+def filter_applies(envoy_filter, ep, pods) -> bool:
+    """Whether an EnvoyFilter reaches the proxies of a Gateway entry point (Istio's own selection rules).
+
+    Sidecar-only patch contexts never touch a gateway; ``targetRefs`` name Gateway API Gateways; otherwise the
+    ``workloadSelector`` labels must hold on the gateway's pods, in the filter's namespace unless the filter sits
+    in the mesh root namespace. Pods whose namespace is unknown are given the benefit of the doubt.
+    """
+    spec = envoy_filter.spec
+    contexts = {str(dig(p, "match", "context") or "ANY") for p in sequence(spec.get("configPatches"))}
+    if contexts and contexts <= {"SIDECAR_INBOUND", "SIDECAR_OUTBOUND"}:
+        return False
+    refs = [r for r in [mapping(spec.get("targetRef"))] + list(sequence(spec.get("targetRefs"))) if mapping(r)]
+    if refs:
+        return ep.kind == "gateway" and envoy_filter.namespace == ep.obj.namespace and any(
+            str(r.get("kind")) == "Gateway" and str(r.get("name")) == ep.obj.name for r in refs)
+    wanted = mapping(dig(spec, "workloadSelector", "labels")) or {}
+    for namespace, labels in pods:
+        if namespace is not None and envoy_filter.namespace not in (namespace, MESH_ROOT):
+            continue
+        if all(str(labels.get(str(k))) == str(v) for k, v in wanted.items()):
+            return True
+    return False
+
+
+def _selector_at(envoy_filter):
+    spec = envoy_filter.spec
+    if "workloadSelector" in spec:
+        return envoy_filter.at("spec", "workloadSelector")
+    return envoy_filter.name_at()
 
 
 def _cloud_armor(index, ingress):

@@ -10,6 +10,11 @@ schemathesis, dredd, `buf breaking`), or when its last change is within `doc_sta
 change to `api_source_globs` (routes, handlers, controllers). `info.version` should equal the chart's
 `appVersion` (`warning`). Without full history and without a CI check, currency is unknown.
 
+Monorepos list their services' specs in `options.specs` (entries `{spec, name, sources}` or a plain spec
+path); each spec is then judged on its own: it must exist and be valid, and it is current when a CI drift
+check names it (or its folder, or no spec file at all), else when it changed within `doc_staleness_days` of
+its `sources` globs (default: `api_source_globs` under the spec's service folder).
+
 ## Why it matters
 Clients, API gateways and contract tests are generated from the spec; a spec that lags the code breaks
 them silently or documents endpoints that no longer exist.
@@ -124,7 +129,7 @@ def problems(kind, data) -> list[str]:
 
 
 @rule(code="DOC003", slug="api-docs-current", scope="repository", severity="warning", confidence="medium",
-      evidence="R, C, G", options={"doc_staleness_days": 180,
+      evidence="R, C, G", options={"doc_staleness_days": 180, "specs": [],
                                    "api_source_globs": ["**/routes/**", "**/handlers/**", "**/controllers/**",
                                                         "**/*routes.*", "**/*router.*", "**/*controller.*",
                                                         "**/*handler.*", "**/api/**/*.go", "**/api/**/*.py"]})
@@ -136,6 +141,10 @@ def check(index, opts):
                                                    "network API")
         return
     found = specs(index)
+    configured = _configured(opts.get("specs"))
+    if configured:
+        yield from _monorepo(index, opts, configured, found)
+        return
     if not found:
         yield subject.fail(f"No machine-readable API description for the API that {exposed[0].ref} exposes: commit "
                            f"an OpenAPI 3 document (or .proto with buf.yaml, or GraphQL SDL).",
@@ -148,16 +157,24 @@ def check(index, opts):
             failed = True
             yield subject.fail(f"The API description {path} is invalid: {why}.", at=at, key_path=f"{path}.valid")
     path, kind, data, at = found[0]
+    sources = [p for p in index.repo.glob(*opts["api_source_globs"]) if p != path]
+    yield from _current(index, opts, subject, found[0], sources, failed, check_chart=True)
+
+
+def _current(index, opts, subject, spec, sources, failed, check_chart):
+    """Swagger note, chart appVersion, then currency: a CI drift check, else git dates against ``sources``."""
+    path, kind, data, at = spec
     if kind == "swagger" and not failed:
         yield subject.fail(f"{path} is Swagger 2.0; it is accepted, but migrate it to OpenAPI 3.", at=at,
                            key_path=f"{path}.swagger", level="note")
-    failed = (yield from _app_version(index, subject, path, data, at)) or failed
-    checks = [s for s in all_steps(index) if DRIFT.search(s.text) and tolerated(s) is None]
+    if check_chart:
+        failed = (yield from _app_version(index, subject, path, data, at)) or failed
+    checks = [s for s in all_steps(index) if DRIFT.search(s.text) and tolerated(s) is None
+              and (check_chart or _names_spec(s.text, index.repo.local(path)))]
     if checks:
         if not failed:
             yield subject.passed(f"CI checks {path} for drift ({checks[0].job.display})")
         return
-    sources = [p for p in index.repo.glob(*opts["api_source_globs"]) if p != path]
     fresh = docs(index).changed([path])
     if not fresh.known:
         yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"no CI drift check and cannot date {path}: "
@@ -168,7 +185,56 @@ def check(index, opts):
             yield subject.passed(f"{path}; no route sources to compare with")
         return
     yield from stale_outcomes(index, "API description", subject, path, fresh, at, tuple(sources),
-                              opts["doc_staleness_days"], "api-spec")
+                              opts["doc_staleness_days"], f"api-spec.{path}" if not check_chart else "api-spec")
+
+
+def _configured(value) -> list[dict]:
+    """`options.specs` entries as {"spec", "sources", "name"}; a plain string is a spec path."""
+    out = []
+    for item in value or ():
+        if isinstance(item, str):
+            item = {"spec": item}
+        if isinstance(item, dict) and item.get("spec"):
+            sources = item.get("sources") or []
+            out.append({"spec": str(item["spec"]), "name": str(item.get("name") or item["spec"]),
+                        "sources": [sources] if isinstance(sources, str) else [str(g) for g in sources]})
+    return out
+
+
+def _names_spec(command: str, path: str) -> bool:
+    """A drift check concerns this spec when it names the spec or its folder, or names no spec file at all."""
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    if path in command or (folder and folder in command):
+        return True
+    return not re.search(r"[\w./-]+\.(?:ya?ml|json|proto|graphqls?)\b", command)
+
+
+def _monorepo(index, opts, configured, found):
+    """One subject per configured spec (monorepos: several services, each with its own API description)."""
+    by_path = {index.repo.local(spec[0]).lower(): spec for spec in found}
+    for entry in configured:
+        subject = index.repo.subject(f"api-docs/{entry['name']}", f"API documentation of {entry['name']}")
+        spec = by_path.get(entry["spec"].lower().lstrip("./"))
+        if spec is None:
+            what = ("is not an OpenAPI, Swagger or AsyncAPI document" if index.repo.glob(entry["spec"])
+                    else "does not exist")
+            yield subject.fail(f"The API description {entry['spec']} named in rules.options.DOC003.specs {what}. "
+                               f"Commit the service's spec there or fix the path.", at=index.repo.anchor(),
+                               key_path=f"api-spec.{entry['name']}.missing")
+            continue
+        path, kind, data, at = spec
+        failed = False
+        for why in problems(kind, data):
+            failed = True
+            yield subject.fail(f"The API description {path} is invalid: {why}.", at=at, key_path=f"{path}.valid")
+        if entry["sources"]:
+            sources = [p for p in index.repo.glob(*entry["sources"]) if p != path]
+        else:
+            parts = index.repo.local(path).split("/")
+            prefix = "/".join(parts[:2]) + "/" if len(parts) > 2 else ""
+            sources = [p for p in index.repo.glob(*opts["api_source_globs"])
+                       if p != path and index.repo.local(p).startswith(prefix)]
+        yield from _current(index, opts, subject, spec, sources, failed, check_chart=False)
 
 
 def _app_version(index, subject, path, data, at):

@@ -8,6 +8,9 @@ rollout undo`). It fails when it recommends `argocd app rollback` while an Appli
 automatically (Argo CD refuses to roll back then), warns on `helm rollback` while Argo CD deploys (there
 is no Helm release history), and warns when the repository has database migrations but the procedure
 says nothing about rolling them back. Rollback sections about a migration tool are not the procedure.
+A procedure that only returns to the previous image (`kubectl rollout undo`, a previous tag) while the
+repository ships ConfigMaps or Secrets, or one that says nothing about secrets whose values live in an
+external store (ExternalSecret, Vault, CSI), gets a `note`: config and secret changes are not rolled back.
 
 ## Why it matters
 A rollback is done under pressure; a procedure that the tooling refuses, or that leaves the schema ahead
@@ -117,8 +120,44 @@ def check(index, opts):
                            f"the repository has some ({found.migrations[0]}); say how to roll them back (down "
                            f"migrations or expand/contract changes).", at=match.location, key_path="doc.migrations",
                            level="warning", related=(Related(Location(found.migrations[0], 1, 1), "a migration"),))
+    for outcome in _config_note(index, subject, match, found):
+        failed = True
+        yield outcome
     if not failed:
         yield subject.passed(f"{match.where} covers it")
+
+
+IMAGE_ONLY = r"kubectl rollout undo|argo rollouts (?:abort|undo)|previous (?:tag|version|image)|image tag|" \
+             r"set image|redeploy"
+WHOLE_RELEASE = r"git revert|revert (?:the|a|that) (?:commit|merge|change|pull request|pr)|helm rollback"
+CONFIG_WORDS = r"config ?maps?|configuration|config change|secrets?|values(?:\.ya?ml| file)|environment variables?|" \
+               r"feature flags?|settings"
+EXTERNAL_SECRET_KINDS = ("ExternalSecret", "VaultStaticSecret", "VaultDynamicSecret", "SecretProviderClass")
+
+
+def _config_note(index, subject, match, found):
+    """A procedure that rolls back the image but not configuration or secrets (rules.md DOC006 trap, a note):
+    `kubectl rollout undo` or a previous tag leave ConfigMaps and Secrets as they are, and a Git revert does not
+    bring back secret values kept in an external store."""
+    if lines_any(match, CONFIG_WORDS):
+        return
+    config = [o for o in index.objects if o.kind in ("ConfigMap", "Secret") and not index.is_excluded(o)]
+    external = [o for o in index.objects if o.kind in EXTERNAL_SECRET_KINDS and not index.is_excluded(o)]
+    whole = lines_any(match, WHOLE_RELEASE) or (found.apps and not lines_any(match, IMAGE_ONLY))
+    if config and not whole and lines_any(match, IMAGE_ONLY):
+        obj = config[0]
+        yield subject.fail(f"The rollback procedure in {match.where} returns to the previous image but says "
+                           f"nothing about configuration or secrets: {obj.ref} and the like stay at the new "
+                           f"version. Say how to roll back config and secret changes too (or that they are "
+                           f"versioned with the image).", at=match.location, key_path="doc.config", level="note",
+                           related=(Related(obj.name_at(), f"{obj.ref} is not rolled back with the image"),))
+    elif external:
+        obj = external[0]
+        yield subject.fail(f"The rollback procedure in {match.where} says nothing about secrets, and {obj.ref} "
+                           f"takes its values from an external store that a Git revert or rollback does not "
+                           f"restore. Say how to return secret values to their previous version.",
+                           at=match.location, key_path="doc.secrets", level="note",
+                           related=(Related(obj.name_at(), f"{obj.ref} reads an external secret store"),))
 
 
 def lines_any(match, pattern) -> bool:

@@ -4,7 +4,9 @@
 Finds the stateful components (workloads with `volumeClaimTemplates` or a mounted PersistentVolumeClaim, PVCs
 no workload mounts, database operator CRs such as CloudNativePG `Cluster`) and checks that a backup schedule
 covers each one: a Velero `Schedule` whose namespaces include the component's (empty means all) and that keeps
-volume data, a CloudNativePG `ScheduledBackup` of the cluster (with `spec.backup` on the Cluster), a k8up
+volume data and writes to a `BackupStorageLocation` defined in the repository (`template.storageLocation`, else
+the location marked `default: true` or named `default`; a location defined nowhere makes the component unknown,
+not passing), a CloudNativePG `ScheduledBackup` of the cluster (with `spec.backup` on the Cluster), a k8up
 `Schedule` or snapscheduler `SnapshotSchedule` in the namespace, the operator's own backup block, or a CronJob in
 the namespace that runs a dump or backup tool. Schedules are checked too: `paused: true`, a `ttl` shorter than
 the interval between runs, `snapshotVolumes: false` without file-system backup, and a five-field cron on a
@@ -45,11 +47,20 @@ spec:
     includedNamespaces: [shop]
     snapshotVolumes: true
     ttl: 720h0m0s
+---
+apiVersion: velero.io/v1
+kind: BackupStorageLocation
+metadata: {name: default, namespace: velero}
+spec:
+  provider: aws
+  default: true
+  objectStorage: {bucket: shop-backups}
 ```
 """
-from readylint.findings import NOT_RELEVANT, Location, Related
+from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
 from readylint.model.backups import (BACKUP_COMMAND, DATABASE_CRS, cron_fields, cron_interval,
-                                     database_chart_dependencies, go_duration, human, stateful_components)
+                                     database_chart_dependencies, go_duration, human, stateful_components,
+                                     storage_location)
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
@@ -149,8 +160,17 @@ def check(index, opts):
             continue
         covering = cover(index, component, all_schedules)
         active = [o for o in covering if not _paused(o)]
-        if active:
-            yield subject.passed(f"backed up by {active[0].ref}")
+        unresolved = [o for o in active if o.group == "velero.io" and storage_location(index, o)[1] is None]
+        resolved = [o for o in active if o not in unresolved]
+        if resolved:
+            yield subject.passed(f"backed up by {resolved[0].ref}")
+            continue
+        if unresolved:
+            name = storage_location(index, unresolved[0])[0]
+            shown = name if name == "the default location" else f"storage location {name!r}"
+            yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{unresolved[0].ref} covers it, but {shown} (a "
+                                                               f"Velero BackupStorageLocation) is not defined in the "
+                                                               f"repository, so where backups go is unknown")
             continue
         if covering and isinstance(covering[0], _NoDestination):
             yield subject.fail(f"{component.obj.ref} has {covering[0].obj.ref} but no spec.backup (object store or "

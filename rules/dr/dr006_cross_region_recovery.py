@@ -3,7 +3,9 @@
 ## What it does
 Checks two things, one finding each: (a) backups land in another region: a Velero BackupStorageLocation
 whose `spec.config.region` differs from `project.primary_region`, or locations in at least two regions, or
-a CloudNativePG replica cluster (`spec.replica.enabled`) or object store in another region; and (b) a
+a CloudNativePG replica cluster (`spec.replica.enabled`) or object store in another region (the region of
+`barmanObjectStore` in `spec.backup`, `spec.externalClusters` or a Barman Cloud ObjectStore is read from
+the regional endpoint in `endpointURL` or `destinationPath`); and (b) a
 region failover was exercised within `dr_exercise_max_age_days` (an exercise record with `exercise_type:
 region-failover`). With `project.primary_region` unset and a single location, (a) is unknown. Multi-zone
 is not multi-region, and a bucket name that contains a region proves nothing. `platform.single_region_by_policy`
@@ -42,7 +44,7 @@ platform:
 """
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
 from readylint.model.docs import today
-from readylint.model.dr import dr_not_relevant, exercises
+from readylint.model.dr import dr_not_relevant, exercises, object_stores, store_region
 from readylint.model.objects import dig, mapping
 from readylint.registry import rule
 
@@ -57,6 +59,9 @@ def locations(index):
         elif obj.group == "postgresql.cnpg.io" and obj.kind == "Cluster":
             if mapping(obj.spec.get("replica")) is not None and dig(obj.spec, "replica", "enabled") is not False:
                 found.append(("replica", f"{obj.ref} (replica cluster)", obj.at("spec", "replica")))
+        for store, path in object_stores(obj):
+            region, at = store_region(obj, store, path)
+            found.append((region, f"{obj.ref} object store {store.get('destinationPath') or ''}".strip(), at))
     return found
 
 
@@ -89,10 +94,16 @@ def _copies(index, subject):
         yield subject.not_applicable(EVIDENCE_UNAVAILABLE, "a single backup location and project.primary_region is "
                                                            "unset: cannot tell whether it is another region")
         return
+    known = [f for f in found if f[0]]
+    if found and not known:
+        yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"the region of {found[0][1]} cannot be read from its "
+                                                           f"configuration (no region or regional endpoint)")
+        return
     if found:
-        region, what, at = found[0]
+        region, what, at = known[0]
         yield subject.fail(f"All backups of the repository stay in the primary region {primary}: {what} stores "
-                           f"them in {region or 'an unnamed region'}. Add a BackupStorageLocation in another region.",
+                           f"them in {region}. Add a backup location in another region (a Velero "
+                           f"BackupStorageLocation, or a CloudNativePG object store or replica cluster).",
                            at=at, key_path="backups.region")
         return
     yield subject.fail("No backup location in another region is defined (no Velero BackupStorageLocation or replica "

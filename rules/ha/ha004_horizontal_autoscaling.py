@@ -65,7 +65,8 @@ def check(index, opts):
         if not scalers:
             yield subject.fail(
                 f"{wl.ref} has no HorizontalPodAutoscaler or KEDA ScaledObject, so its replica count cannot "
-                f"follow load.", at=wl.obj.name_at(), key_path="metadata.name")
+                f"follow load. Add an autoscaling/v2 HorizontalPodAutoscaler whose scaleTargetRef names it.",
+                at=wl.obj.name_at(), key_path="metadata.name")
             continue
         problems = [p for scaler in scalers for p in autoscaler_problems(scaler)]
         for vpa, field in vpas_evicting(index, wl):

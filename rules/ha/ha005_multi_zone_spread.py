@@ -103,7 +103,8 @@ def _judge(index, wl, subject, zones):
                              f"maxSkew: 1 so no zone holds more than its share.", spread[0].path + ("maxSkew",)))
         else:
             failures.append((f"{wl.ref} has no topology spread constraint on topology.kubernetes.io/zone, so "
-                             f"its replicas may share one zone.", spec_path + ("topologySpreadConstraints",)))
+                             f"its replicas may share one zone. Add one with maxSkew: 1 and a labelSelector that "
+                             f"matches its pods.", spec_path + ("topologySpreadConstraints",)))
     for message, where in failures:
         yield subject.fail(message, at=wl.at(*where), key_path=key_path(*where))
     low, _high, scaler = index.effective_replicas(wl)

@@ -129,7 +129,8 @@ def _unselected_rule_objects(index, every):
             wanted = cr.hint("rule") if hasattr(cr, "hint") else "the labels that selector requires"
             whose = "its" if hasattr(cr, "hint") else "the CR's"
             yield obj.subject().fail(f"{obj.ref} is not loaded by {cr.ref}: its labels or namespace do not match "
-                                     f"{whose} ruleSelector, so none of its alerts is evaluated. Add {wanted}.", at=obj.at("metadata", "labels") if "labels" in obj.metadata else obj.name_at(),
+                                     f"{whose} ruleSelector, so none of its alerts is evaluated. Add {wanted}.",
+                                     at=obj.at("metadata", "labels") if "labels" in obj.metadata else obj.name_at(),
                                      key_path="metadata.labels",
                                      related=(Related(cr.at("spec", "ruleSelector"), f"{cr.ref} selects rules "
                                                                                     f"here."),))

@@ -48,6 +48,8 @@ class Route:
     mute: tuple = ()
     active: tuple = ()
     routes: list = field(default_factory=list)
+    group_interval: str | None = None
+    timing: dict = field(default_factory=dict)  # "repeat_interval"/"group_interval" -> Location of the key
 
     def walk(self):
         yield self
@@ -151,6 +153,11 @@ def _route_of(node, pos: _Pos, camel: bool, prefix: str = "") -> Route | None:
                   node.get("continue") is True, str(node.get("repeat_interval") or node.get("repeatInterval") or "")
                   or None, tuple(str(v) for v in sequence(node.get(mute))),
                   tuple(str(v) for v in sequence(node.get(active))))
+    for snake, camel_key in (("repeat_interval", "repeatInterval"), ("group_interval", "groupInterval")):
+        key = camel_key if camel else snake
+        if node.get(key) not in (None, ""):
+            route.timing[snake] = pos.key(node, key)
+    route.group_interval = str(node.get("groupInterval" if camel else "group_interval") or "") or None
     if camel and prefix and route.receiver and not route.receiver.startswith(prefix):
         route.receiver = prefix + route.receiver  # the operator prefixes receivers with namespace/name
     for child in sequence(node.get("routes")):
@@ -260,6 +267,35 @@ def configs(index) -> list[AlertmanagerConfig]:
                                  f"{obj.name}", camel=True, prefix=prefix))
     index.__dict__["_alertmanager_configs"] = found
     return found
+
+
+_PROM_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+DEFAULT_TIMING = {"group_interval": 300.0, "repeat_interval": 14400.0}  # Alertmanager's defaults (5m, 4h)
+
+
+def seconds(text) -> float | None:
+    """Seconds in a Prometheus duration (``1h30m``, ``4h``); None when it is not one."""
+    text = str(text or "").strip()
+    parts = _PROM_DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
+def timings(route: Route, inherited: dict | None = None, receiver: str | None = None):
+    """(route, effective {"repeat_interval": (seconds, Location or None)}, receiver) for each route of the tree;
+    children inherit the timing and receiver of their parent, the root Alertmanager's default timing."""
+    inherited = inherited or {k: (v, None) for k, v in DEFAULT_TIMING.items()}
+    receiver = route.receiver or receiver
+    own = dict(inherited)
+    for key, value in (("repeat_interval", route.repeat_interval), ("group_interval", route.group_interval)):
+        parsed = seconds(value)
+        if parsed is not None:
+            own[key] = (parsed, route.timing.get(key))
+    yield route, own, receiver
+    for child in route.routes:
+        yield from timings(child, own, receiver)
 
 
 def catalog_entities(index) -> list[tuple[str, YMap]]:

@@ -8,7 +8,10 @@ an escalation to one person only, is a `warning`. **Routes**: when the repositor
 configuration, an alert labelled `severity="critical"` must reach a paging receiver and a
 `severity="warning"` alert must not (paging for warnings trains people to ignore pages). The claim
 `platform.paging: provided` satisfies the route part; a catalog Component with `spec.lifecycle:
-experimental` is not judged. Routes with `continue: true` that page twice are noted.
+experimental` is not judged. Routes with `continue: true` that page twice are noted. **Timing** (notes):
+a `repeat_interval` shorter than the route's `group_interval` (Alertmanager rounds it up), and on paging
+routes a `repeat_interval` above `max_repeat_interval` (24h) or a `group_interval` above
+`max_group_interval` (1h), values inherited down the route tree.
 
 ## Why it matters
 When the first responder does not answer, the next person must be paged automatically and know they
@@ -42,7 +45,7 @@ from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Rel
 from readylint.model.doc_requirements import DocRequirement, evaluate, judge
 from readylint.model.facts import parse_duration
 from readylint.registry import rule
-from readylint.rules.ops._alertmanager import configs, experimental
+from readylint.rules.ops._alertmanager import configs, experimental, seconds, timings
 from readylint.rules.ops.ops001_on_call_rotation import people
 
 LEVEL = re.compile(r"\b(?:level|tier|stage|step)\s*\d|\bL\d\b|^\s*(?:\d+[.)]|[-*+])\s+\S|^\s*\|(?!\s*[-:])",
@@ -61,7 +64,8 @@ def requirement(opts) -> DocRequirement:
 
 
 @rule(code="OPS002", slug="escalation-procedure", scope="repository", severity="note", confidence="low",
-      evidence="R, M", options={"doc_section_min_words": 20})
+      evidence="R, M", options={"doc_section_min_words": 20, "max_repeat_interval": "24h",
+                                "max_group_interval": "1h"})
 def check(index, opts):
     why = experimental(index)
     if why:
@@ -69,6 +73,53 @@ def check(index, opts):
         return
     yield from _policy(index, opts, index.repo.subject("escalation/policy", "escalation policy"))
     yield from _routes(index, index.repo.subject("escalation/routes", "alert routing by severity"))
+    yield from _timing(index, opts, index.repo.subject("escalation/timing", "alert notification timing"))
+
+
+def _human(value: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if value >= size and value % size == 0:
+            return f"{value / size:g}{unit}"
+    return f"{value:g}s"
+
+
+def _timing(index, opts, subject):
+    """repeat_interval / group_interval sanity: a repeat shorter than the group interval is silently rounded up
+    to it, and on paging routes a very long repeat or group interval delays or drops the re-page."""
+    found = [c for c in configs(index) if c.route is not None]
+    if not found:
+        yield subject.not_applicable(EVIDENCE_UNAVAILABLE, "no Alertmanager configuration in the repository")
+        return
+    max_repeat = seconds(opts["max_repeat_interval"]) or 86400.0
+    max_group = seconds(opts["max_group_interval"]) or 3600.0
+    seen, failed = set(), False
+    for config in found:
+        for route, timing, receiver in timings(config.route):
+            (repeat, repeat_at), (group, group_at) = timing["repeat_interval"], timing["group_interval"]
+            paging = receiver in config.receivers and bool(config.receivers[receiver].paging)
+            problems = []
+            if repeat < group and (repeat_at or group_at):
+                problems.append((repeat_at or group_at, f"The repeat_interval {_human(repeat)} is shorter than "
+                                 f"group_interval {_human(group)} in {config.where}: Alertmanager re-sends at most "
+                                 f"once per group interval, so the repeat is really {_human(group)}. Set "
+                                 f"repeat_interval to a multiple of group_interval."))
+            if paging and repeat > max_repeat and repeat_at:
+                problems.append((repeat_at, f"The paging receiver '{receiver}' in {config.where} is re-notified "
+                                 f"only every {_human(repeat)} (repeat_interval) while an alert keeps firing, so a "
+                                 f"lost or forgotten page is not repeated for that long. Use at most "
+                                 f"{_human(max_repeat)}."))
+            if paging and group > max_group and group_at:
+                problems.append((group_at, f"The paging receiver '{receiver}' in {config.where} has group_interval "
+                                 f"{_human(group)}: a new alert joining an already-firing group pages only after "
+                                 f"that long. Use at most {_human(max_group)}."))
+            for at, message in problems:
+                if (at, message[:30]) in seen:
+                    continue
+                seen.add((at, message[:30]))
+                failed = True
+                yield subject.fail(message, at=at, key_path=f"routes.{config.where}.timing.{at.line}", level="note")
+    if not failed:
+        yield subject.passed("repeat_interval and group_interval are consistent on every route")
 
 
 def terraform_policies(index):

@@ -104,7 +104,7 @@ def check(index, opts):
                     drafts.append(subject.fail(
                         f"{c.kind_word} '{c.name}' of {wl.ref} binds hostPort {port['hostPort']}; expose it "
                         f"through a Service instead.", at=wl.at(*c.path, "ports", i, "hostPort"),
-                        key_path=key_path(*c.path, "ports", "hostPort")))
+                        key_path=key_path(*c.path, "ports", ("hostPort", port["hostPort"]))))  # one print per port
             if wl.is_windows:
                 continue
             for field, defect, fix, level in container_defects(wl, c):

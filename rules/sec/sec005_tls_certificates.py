@@ -7,10 +7,17 @@ Service). An Ingress host must be listed in `spec.tls[].hosts` with a `secretNam
 `cert-manager.io/cluster-issuer` / `cert-manager.io/issuer` requests; GKE managed certificates, AWS ALB
 `certificate-arn` and GCE pre-shared certificates count too. A Gateway listener must speak HTTPS or TLS with
 `tls.certificateRefs` (or Passthrough); a plain-HTTP listener passes only beside an HTTPS listener for the same
-hostname (the redirect). An Istio server must use `tls.mode` SIMPLE, MUTUAL or PASSTHROUGH, or redirect with
+hostname. An Istio server must use `tls.mode` SIMPLE, MUTUAL or PASSTHROUGH, or redirect with
 `tls.httpsRedirect`. Issuers for public hosts must not be self-signed or an ACME staging server. A
 `kubernetes.io/tls` Secret rendered with its `tls.key` is a private key in Git. Certificates whose
 `renewBefore` is not shorter than `duration` get a `warning`.
+
+Notes (hygiene, never errors): an HTTP→HTTPS redirect that is missing — ingress-nginx
+`nginx.ingress.kubernetes.io/ssl-redirect: "false"` on a TLS host, a Gateway HTTP listener whose attached
+HTTPRoutes do not redirect (`RequestRedirect` with `scheme: https`; not judged when the Gateway's routes are not
+in the repository), an Istio plain-HTTP server beside a TLS server for its hosts without `tls.httpsRedirect`; and
+in-mesh mTLS that is not STRICT — a namespace- or mesh-wide `PeerAuthentication` in PERMISSIVE or DISABLE mode,
+or a Namespace that joins the Istio mesh with no STRICT policy covering it.
 
 A LoadBalancer Service in front of an ingress controller or gateway proxy is not judged itself: its routes are.
 
@@ -56,12 +63,14 @@ spec:
     server: https://acme-v02.api.letsencrypt.org/directory
 ```
 """
-from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
+from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, PASS, Related
 from readylint.model.backups import go_duration
 from readylint.model.entrypoints import entry_points, host_covered
 from readylint.model.objects import mapping, sequence
-from readylint.model.tls import (certificate_for, certificate_issuer, dns_names, inline_private_key, issuer_of,
-                                 issuer_problem, managed_certificates)
+from readylint.model.tls import (MESH_ROOT_NAMESPACE, attached_routes, certificate_for, certificate_issuer,
+                                 dns_names, inline_private_key, issuer_of, issuer_problem, managed_certificates,
+                                 meshed_namespaces, mtls_mode, peer_authentications, plaintext_gap,
+                                 redirects_to_https, wide)
 from readylint.registry import rule
 
 CLAIM = "claim: platform.tls_termination is external (TLS ends at a CDN or external load balancer)"
@@ -156,7 +165,7 @@ class Judge:
             secure = [o for o in entry_points(self.index) if o.obj is obj and o.protocol in ("HTTPS", "TLS")
                       and (o.host == ep.host or o.host == "*" or host_covered(o.host, ep.host))]
             if secure:
-                return [subject.passed(f"{secure[0].ref} serves the same hostname over TLS (redirect here)")]
+                return self.gateway_redirect(ep, subject, secure[0])
             return [subject.fail(f"{ep.ref} serves plain HTTP and no HTTPS listener of {obj.ref} covers the "
                                  f"hostname; add an HTTPS listener with a certificate and redirect HTTP to it.",
                                  at=ep.at(), key_path=ep.key)]
@@ -175,11 +184,45 @@ class Judge:
                 at = ep.obj.at(*ep.segments, "tls", "credentialName")
                 return self.secret(ep, subject, str(tls["credentialName"]), ep.obj.namespace, at, f"{ep.key}.tls")
             return [subject.passed("certificate files mounted in the gateway")]
+        secure = [o for o in entry_points(self.index) if o.obj is ep.obj and o is not ep and _istio_tls(o)
+                  and all(any(host_covered(h, mine) or h == "*" for h in _hosts(o)) for mine in _hosts(ep))]
+        if ep.protocol == "HTTP" and secure:
+            return [subject.fail(f"{ep.ref} serves the hosts of {secure[0].ref} over plain HTTP instead of "
+                                 f"redirecting; set tls.httpsRedirect: true on this server.", at=ep.at(),
+                                 key_path=f"{ep.key}.httpsRedirect", level="note")]
         if ep.protocol in ("HTTP", "HTTP2", "GRPC", "HTTPS", ""):
             return [subject.fail(f"{ep.ref} serves {ep.protocol or 'traffic'} without TLS; set tls.mode: SIMPLE "
                                  f"with a credentialName, or tls.httpsRedirect: true on a plain-HTTP server.",
                                  at=ep.at(), key_path=ep.key)]
         return [subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{ep.protocol} server: TLS is up to the backend")]
+
+    def gateway_redirect(self, ep, subject, secure):
+        """A plain-HTTP listener beside an HTTPS one passes when a route attached to it redirects to https."""
+        gateway = ep.obj
+        if not attached_routes(self.index, gateway, None):
+            return [subject.passed(f"{secure.ref} serves the same hostname over TLS (its routes are not in the "
+                                   f"repository)")]
+        routes = attached_routes(self.index, gateway, str(ep.item.get("name") or "") or None)
+        if any(redirects_to_https(r) for r in routes):
+            return [subject.passed(f"{secure.ref} serves the same hostname over TLS and HTTP redirects to it")]
+        what = (f"{', '.join(r.ref for r in routes[:3])} over plain HTTP" if routes
+                else "no HTTPRoute, so plain-HTTP clients get 404")
+        return [subject.fail(f"{ep.ref} serves {what} instead of redirecting to {secure.ref}; attach an HTTPRoute "
+                             f"with a RequestRedirect filter (scheme: https, statusCode: 301) to it.", at=ep.at(),
+                             key_path=f"{ep.key}.redirect", level="note",
+                             related=[Related(r.name_at(), f"{r.ref} is attached to it.") for r in routes[:3]])]
+
+    def ingress_redirect(self, ep, subject):
+        """ingress-nginx redirects TLS hosts to HTTPS unless ``ssl-redirect: "false"`` turns it off."""
+        annotations = ep.obj.annotations
+        key = "nginx.ingress.kubernetes.io/ssl-redirect"
+        if str(annotations.get(key, "")).lower() != "false" or \
+                str(annotations.get("nginx.ingress.kubernetes.io/force-ssl-redirect", "")).lower() == "true":
+            return None
+        return subject.fail(f"{ep.ref} turns off the HTTP to HTTPS redirect ({key}: \"false\"), so clients that "
+                            f"type http:// stay on plain HTTP; remove the annotation.",
+                            at=ep.obj.at("metadata", "annotations", key), key_path=f"{ep.key}.ssl-redirect",
+                            level="note")
 
     def load_balancer(self, ep, subject):
         if any(ep.obj.annotations.get(k) for k in CLOUD_CERTS):
@@ -196,6 +239,12 @@ def _hosts(ep):
     return [h.strip() for h in ep.host.split(",")]
 
 
+def _istio_tls(ep):
+    tls = mapping(ep.item.get("tls")) if ep.item is not None else None
+    return bool(tls) and str(tls.get("mode", "")).upper() in ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "PASSTHROUGH",
+                                                               "AUTO_PASSTHROUGH", "ISTIO_MUTUAL")
+
+
 @rule(code="SEC005", slug="tls-certificates", scope="entry-point", severity="error", confidence="medium",
       evidence="M", options={"external_tls_secrets": []})
 def check(index, opts):
@@ -210,8 +259,12 @@ def check(index, opts):
         elif claimed:
             yield subject.passed(CLAIM)
         else:
-            yield from getattr(judge, {"ingress": "ingress", "gateway": "listener", "istio-gateway": "server",
+            outcomes = getattr(judge, {"ingress": "ingress", "gateway": "listener", "istio-gateway": "server",
                                        "load-balancer": "load_balancer"}[ep.kind])(ep, subject)
+            note = judge.ingress_redirect(ep, subject) if ep.kind == "ingress" and not ep.internal else None
+            if note is not None and any(o.status == PASS for o in outcomes):
+                outcomes = [o for o in outcomes if o.status != PASS] + [note]
+            yield from outcomes
     for secret in index.of_kind("Secret"):
         field = inline_private_key(secret) if secret.group == "" and not index.is_excluded(secret) else None
         if field:
@@ -225,6 +278,28 @@ def check(index, opts):
             yield cert.subject().fail(f"{cert.ref} sets renewBefore ({cert.spec['renewBefore']}) not shorter than "
                                       f"its duration, so cert-manager renews it continuously; shorten renewBefore.",
                                       at=cert.at("spec", "renewBefore"), key_path="spec.renewBefore", level="warning")
+    yield from _mesh_mtls(index)
     if not points:
         yield index.repo.subject("entry-points", "the repository's entry points").not_applicable(
             NOT_RELEVANT, "no external entry point (Ingress, Gateway or LoadBalancer Service)")
+
+
+def _mesh_mtls(index):
+    """In-mesh mTLS is a note, never a requirement: plaintext-accepting policies and meshed namespaces without one."""
+    policies = [p for p in peer_authentications(index) if p.production]
+    for policy in policies:
+        mode = mtls_mode(policy)
+        if wide(policy) and mode in ("PERMISSIVE", "DISABLE") and not index.is_excluded(policy):
+            scope = "the whole mesh" if policy.namespace == MESH_ROOT_NAMESPACE else f"namespace {policy.namespace}"
+            yield policy.subject().fail(f"{policy.ref} lets workloads of {scope} accept plaintext traffic (mtls.mode "
+                                        f"{mode}); set STRICT once every client has a sidecar, so traffic inside "
+                                        f"the cluster is encrypted and authenticated.",
+                                        at=policy.at("spec", "mtls", "mode"), key_path="spec.mtls.mode", level="note")
+    for namespace in meshed_namespaces(index):
+        why = plaintext_gap(policies, namespace.name)
+        if why:
+            label = "istio-injection" if "istio-injection" in namespace.labels else "istio.io/rev"
+            yield namespace.subject().fail(f"{namespace.ref} joins the Istio mesh but {why}, so its workloads also "
+                                           f"accept plaintext (Istio's default is PERMISSIVE); add a "
+                                           f"PeerAuthentication with mtls.mode: STRICT.", at=namespace.at("metadata", "labels", label),
+                                           key_path="mtls", level="note")

@@ -8,6 +8,9 @@ are stale and ignored. Without a fresh report it looks for a gate: `--cov-fail-u
 `fail_under`, Jest/Vitest line thresholds, a JaCoCo `COVEREDRATIO` minimum or a Codecov target. Any
 threshold below `coverage_min_line_pct` is a finding, as is a gate no CI job runs. Coverage uploaded to Codecov
 or Coveralls without a report or threshold in the repository is "unknown": the service's settings decide.
+A coverage.py `omit` or Jest `coveragePathIgnorePatterns` that hides more than `coverage_max_omitted_pct`
+(20) percent of the application lines (tests and fixtures not counted) is a `note`: the figure leaves that
+code out.
 
 ## Why it matters
 Untested lines are where regressions ship unnoticed. A threshold the pipeline does not enforce decays

@@ -5,7 +5,9 @@ Looks for an end-to-end suite (`playwright.config.*`, `cypress.config.*` or `cyp
 kuttl `kuttl-test.yaml`, Chainsaw `chainsaw-test.yaml`, a `test/e2e` or `e2e/` folder) and for a gating CI
 job that runs it against a deployed target: a kind, minikube or k3d cluster created in the job, a preview
 deployment, or a base URL. E2E jobs that CI runs count even when the suite lives elsewhere. A suite without
-specs, or with only the framework's generated example spec (`warning`), is a finding.
+specs, or with only the framework's generated example spec (`warning`), is a finding. Committed JUnit
+results of an e2e suite (or paths in `inputs.reports`) must pass: failing tests, or a suite whose every test
+was skipped, are findings at the results file.
 
 ## Why it matters
 Only a test that drives the deployed system shows that the pieces work together as users see them. A
@@ -41,6 +43,7 @@ import re
 from readylint.findings import NOT_RELEVANT, Location, Related
 from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, no_repository, project_type
 from readylint.model.ci_tools import DEPLOY, E2E, hits
+from readylint.model.junit import e2e_results
 from readylint.registry import rule
 
 CONFIGS = ("**/playwright.config.*", "**/cypress.config.*", "**/cypress.json", "**/wdio.conf.*",
@@ -59,6 +62,29 @@ def check(index, opts):
     if project_type(index) in ("library", "batch"):
         yield subject.not_applicable(NOT_RELEVANT, f"project.type is {project_type(index)}: no user-facing flow")
         return
+    reported = list(_reported(index, subject))
+    for outcome in _suite(index, subject):
+        if outcome.status != "pass" or not reported:
+            yield outcome
+    yield from reported
+
+
+def _reported(index, subject):
+    """Committed e2e JUnit results that fail or skip every test (rules.md: passing results when reports exist)."""
+    config = index.settings.get("config")
+    extra = index.repo.glob(*(config.section("inputs").get("reports") or [])) if config else []
+    for result in e2e_results(index, extra):
+        if result.failures + result.errors:
+            yield subject.fail(f"The end-to-end results {result.path} report {result.failures + result.errors} of "
+                               f"{result.tests} tests failing. Fix the failing flows (or the flaky specs) before "
+                               f"release.", at=result.location, key_path=f"e2e.results.{result.path}")
+        elif result.tests and result.skipped >= result.tests:
+            yield subject.fail(f"The end-to-end results {result.path} skipped all {result.tests} tests, so the "
+                               f"suite checked nothing. Find out why they are skipped (a missing target URL or "
+                               f"cluster) and run them.", at=result.location, key_path=f"e2e.results.{result.path}")
+
+
+def _suite(index, subject):
     configs = index.repo.glob(*CONFIGS)
     specs = _specs(index, configs)
     if configs and not specs:
