@@ -40,9 +40,16 @@ def load_files(loader, files: list[str], suffixes, jobs: int | None, progress=No
             if progress is not None:
                 progress(number, len(files))
         return
-    _load_with_workers(loader, *plan, jobs)
-    if progress is not None:
-        progress(len(files), len(files))
+    head, chunks = plan
+    done = 0
+
+    def loaded(count):  # the indicator counts manifests here, scaled to the file count it shows
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(len(files) if done == len(manifests) else done * len(files) // len(manifests), len(files))
+
+    _load_with_workers(loader, head, chunks, jobs, loaded)
 
 
 def _plan(root: str, manifests: list[str], jobs: int):
@@ -79,7 +86,7 @@ def _plan(root: str, manifests: list[str], jobs: int):
     return (head, chunks) if chunks else None
 
 
-def _load_with_workers(loader, head: list[str], chunks: list[list[str]], jobs: int) -> None:
+def _load_with_workers(loader, head: list[str], chunks: list[list[str]], jobs: int, loaded) -> None:
     """Workers parse the chunks while this process parses the head; results merge in chunk order. If the
     pool cannot run (no processes allowed, a worker died), the remaining chunks load in-process."""
     import multiprocessing
@@ -97,6 +104,7 @@ def _load_with_workers(loader, head: list[str], chunks: list[list[str]], jobs: i
     try:
         for path in head:
             loader.load_file(path)
+            loaded(1)
         for chunk, future in zip(chunks, futures):
             try:
                 state, extra = future.result() if future is not None else (None, True)
@@ -105,6 +113,7 @@ def _load_with_workers(loader, head: list[str], chunks: list[list[str]], jobs: i
             if extra:  # no result, or the loader grew state this module does not merge: do it here
                 for path in chunk:
                     loader.load_file(path)
+                loaded(len(chunk))
                 continue
             loader.objects.extend(state["objects"])
             loader.findings.extend(state["findings"])
@@ -112,6 +121,7 @@ def _load_with_workers(loader, head: list[str], chunks: list[list[str]], jobs: i
             loader.texts.update(state["texts"])
             for path, docs in state["documents"].items():
                 loader.documents.setdefault(path, []).extend(docs)
+            loaded(len(chunk))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -59,3 +59,12 @@ def test_names_outside_the_listed_files_are_found_by_listing_the_repository():
     index = ChartIndex(str(SHOP), [], list_all=lambda: listed.append(1) or ["charts/shop/Chart.yaml"])
     assert index.resolve("shop/templates/service.yaml").path == "charts/shop/templates/service.yaml"
     assert listed == [1]
+
+
+def test_an_aliased_vendored_subchart_resolves_through_its_alias(tmp_path):
+    copy_shop(tmp_path)
+    chart = tmp_path / "charts" / "shop" / "Chart.yaml"
+    chart.write_text(chart.read_text().replace("  - name: worker\n", "  - name: worker\n    alias: jobs\n"))
+    template = _index(tmp_path).resolve("shop/charts/jobs/templates/deployment.yaml")
+    assert template.path == "charts/shop/charts/worker/templates/deployment.yaml"
+    assert template.scopes == (("charts/shop/charts/worker", ""), ("charts/shop", "jobs."))

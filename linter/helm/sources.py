@@ -123,7 +123,11 @@ class ChartIndex:
             return vendored
         chart = self.chart(directory)
         for dep in chart.dependencies if chart else ():
-            if (dep.alias or dep.name) == name and dep.repository.startswith("file://"):
+            if (dep.alias or dep.name) != name:
+                continue
+            if dep.alias and self.chart(join(directory, "charts", dep.name)) is not None:
+                return join(directory, "charts", dep.name)  # an aliased vendored chart keeps its folder name
+            if dep.repository.startswith("file://"):
                 local = join(directory, dep.repository[len("file://"):])
                 if not local.startswith("../") and self.chart(local) is not None:
                     return local

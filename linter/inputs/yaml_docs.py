@@ -168,7 +168,7 @@ class _Builder:
         self.stream = stream
         self.anchors: dict[str, object] = {}
         self._text = text  # for placeholder detection: marks index into it
-        self._lines = text.split("\n")
+        self._lines: list[str] | None = None  # split on first use: only unrendered templates need lines
         self._expanded: dict[int, tuple[int, int]] = {}  # id of a closed container -> (nodes, depth)
         self._alias_nodes = 0
 
@@ -278,7 +278,10 @@ class _Builder:
     def _placeholder_text(self, mapping: YMap) -> str:
         if self.stream.placeholder_line is None:
             self.stream.placeholder_line = mapping.line
-        line = self._lines[mapping.line - 1] if mapping.line - 1 < len(self._lines) else ""
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        lines = self._lines
+        line = lines[mapping.line - 1] if mapping.line - 1 < len(lines) else ""
         start = mapping.col - 1
         end = line.find("}}", start)
         return line[start : end + 2] if end >= 0 else line[start:].rstrip()

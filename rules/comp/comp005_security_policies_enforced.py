@@ -8,7 +8,10 @@ enforcing mode whose match covers the namespace and pod kinds: Kyverno `ClusterP
 `failureAction: Enforce` (or the older `validationFailureAction`), Kyverno `ValidatingPolicy` or a
 `ValidatingAdmissionPolicyBinding` with `Deny` among its `validationActions`, Gatekeeper constraints with
 `enforcementAction: deny` (the default) or a scoped deny at `validation.gatekeeper.sh`. `warn`/`audit` labels,
-`enforce: privileged`, Kyverno Audit and Gatekeeper `dryrun`/`warn` are reported. A namespace that is neither
+`enforce: privileged`, Kyverno Audit and Gatekeeper `dryrun`/`warn` are reported. When the namespace runs a
+workload that needs host access (host network, PID or IPC, a hostPath volume, a privileged container), the advice
+is to move such node agents to a namespace of their own or to exempt them in a policy, since `baseline` would
+stop them from starting. A namespace that is neither
 rendered nor created by an Application, and that no policy covers, is unknown. SEC002 judges the manifests
 themselves; a label never makes them compliant.
 
@@ -82,17 +85,42 @@ def check(index, opts):
             yield subject.passed("; ".join(c.what for c in enforcing))
             continue
         related = [Related(first.obj.name_at(), f"{first.ref} runs in namespace {namespace}.")]
+        host = _needs_host_access(index, namespace)
         for control in controls:
-            yield subject.fail(f"Namespace {namespace} is not protected by admission control: {control.defect}.",
+            defect = control.defect if host is None else control.defect.split("; ")[0] + (
+                f"; {host} needs host access, which {minimum} rejects: move the node agents to a namespace of their "
+                f"own, or enforce {minimum} with a Kyverno or Gatekeeper policy that exempts them")
+            yield subject.fail(f"Namespace {namespace} is not protected by admission control: {defect}.",
                                at=control.at(), key_path=f"{control.obj.kind}/{control.obj.name}."
                                f"{key_path(*control.segments)}", related=related)
         if controls:
             continue
         if ns is not None:
             at = ns.at("metadata", "labels") if "labels" in ns.metadata else ns.name_at()
+            advice = (f"add pod-security.kubernetes.io/enforce: {minimum}." if host is None else
+                      f"{host} needs host access, which {minimum} rejects: move the node agents to a namespace of "
+                      f"their own, or enforce {minimum} with a Kyverno or Gatekeeper policy that exempts them.")
             yield subject.fail(f"{ns.ref} sets no pod-security.kubernetes.io/enforce label and no enforcing admission "
-                               f"policy covers it, so any pod is admitted; add pod-security.kubernetes.io/enforce: "
-                               f"{minimum}.", at=at, key_path="metadata.labels", related=related)
+                               f"policy covers it, so any pod is admitted; {advice}", at=at,
+                               key_path="metadata.labels", related=related)
         elif not any(created_by_application(index, namespace)):
             yield subject.not_applicable(EVIDENCE_UNAVAILABLE, f"namespace {namespace} is created outside the "
                                                                f"repository and no policy in it covers the namespace")
+
+
+HOST_FIELDS = ("hostNetwork", "hostPID", "hostIPC")
+
+
+def _needs_host_access(index, namespace: str) -> str | None:
+    """The first workload of the namespace that the baseline level would reject for host access, if any
+    (node agents such as node-exporter): enforcing baseline on its namespace would stop it from starting."""
+    for wl in index.workloads_for(long_running=None):
+        if wl.namespace != namespace:
+            continue
+        spec = wl.pod_spec or {}
+        volumes = spec.get("volumes") or []
+        if any(spec.get(field) is True for field in HOST_FIELDS) or any(
+                isinstance(v, dict) and "hostPath" in v for v in volumes) or any(
+                (c.data.get("securityContext") or {}).get("privileged") is True for c in wl.containers()):
+            return wl.ref
+    return None

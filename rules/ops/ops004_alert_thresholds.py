@@ -203,7 +203,7 @@ def _tests_outcome(index, every):
                        key_path="alert-tests", related=(Related(first.location, f"{first.name} is untested."),))
 
 
-_PROMTOOL_TEST = re.compile(r"\bpromtool\b[^\n]*\btest\s+rules\b")
+_PROMTOOL_TEST = re.compile(r"\bpromtool\b[^\n]*\btest\s+rules\b", re.IGNORECASE)  # $(PROMTOOL) in Makefiles
 _MAKE_TARGETS = re.compile(r"(?:^|[;&|]\s*)make\b([^\n;&|]*)", re.MULTILINE)
 _SCRIPT = re.compile(r"(?:^|\s)(?:\./|bash\s+|sh\s+)?([\w./-]+\.(?:sh|bash))\b")
 
