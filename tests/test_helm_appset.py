@@ -197,3 +197,12 @@ def test_an_application_set_with_a_git_files_generator_renders_each_environment(
     both = ["Application shop-prod (ApplicationSet shop)", "Application shop-staging (ApplicationSet shop)"]
     assert found == [("charts/shop/charts/worker/templates/deployment.yaml", 9, both[1:]),
                      ("charts/shop/templates/deployment.yaml", 8, both)]
+
+
+def test_a_template_patch_is_reported_as_not_applied(tmp_path):
+    text = _appset("    - list: {elements: [{env: prod}]}\n", MERGE_TEMPLATE.replace("{{ .ns }}", "shop"), go=True)
+    text = text.replace("  template:\n", "  templatePatch: |\n    spec: {}\n  template:\n", 1)
+    jobs, planner = _plan(tmp_path, text)
+    assert [j.label for j in jobs] == ["Application shop-prod (ApplicationSet shop)"]
+    assert [m for _, m in planner.notes] == [
+        "ApplicationSet argocd/shop: templatePatch is not applied to the generated Applications"]

@@ -166,6 +166,8 @@ class ArgoPlanner:
         if template is None:
             return
         generators = Generators(bool(spec.get("goTemplate")), self.ours, self.list_all, self._read)
+        if spec.get("templatePatch"):
+            self.notes.append((obj.path, f"{obj.ref}: templatePatch is not applied to the generated Applications"))
         for generator in sequence(spec.get("generators")):
             generator = mapping(generator) or YMap()
             try:

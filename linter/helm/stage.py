@@ -74,7 +74,7 @@ class HelmStage:
             repo_url = self.config.section("project").get("repo_url")
             planner = ArgoPlanner(self.charts, repo_identities(self.root, repo_url), self.all_files)
             jobs += planner.plan(argo)
-            self.notes = [Note(message, path) for path, message in planner.notes]
+            self.notes = [Note(message, path) for path, message in dict.fromkeys(planner.notes)]  # once each
         return jobs
 
     def _chart_job(self, directory, release, namespace, values, sets, environment, production) -> RenderJob:

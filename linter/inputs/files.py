@@ -157,7 +157,7 @@ def read_text(path: str, max_bytes: int) -> tuple[str | None, FileProblem | None
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            return None, FileProblem("not a regular file (a folder, pipe or device); not read")
+            return None, FileProblem("cannot read the file: not a regular file (a folder, pipe or device)")
         if info.st_size > max_bytes:
             return None, FileProblem(f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit; not read")
         with open(path, "rb") as handle:

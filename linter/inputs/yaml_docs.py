@@ -89,6 +89,7 @@ _SPECIAL = {
 }
 _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 
+_STR_TAG = "tag:yaml.org,2002:str"
 MAX_DEPTH = 200  # real manifests nest at most ~35 deep (CRD schemas); rules walk data recursively
 MAX_ALIAS_NODES = 100_000  # nodes that aliases stand for, counted as copies (a "billion laughs" bomb)
 
@@ -181,10 +182,33 @@ class _Builder:
         for ev in events:
             kind = type(ev)
             if kind is ScalarEvent:
-                mark = ev.start_mark
                 value = ev.value
+                if stack and not ev.anchor:  # the common case, inlined: a key or a value in a container
+                    top = stack[-1]
+                    mark = ev.start_mark
+                    if type(top) is YMap:
+                        waiting = pending[-1]
+                        if waiting is None:  # a key: stays text
+                            line, col, end = mark.line + 1, mark.column + 1, ev.end_mark
+                            kpos = (line, col, end.column + 1 if end.line + 1 == line else col + len(value))
+                            if value in top:
+                                self._duplicate(top, value, kpos)
+                            pending[-1] = (value, kpos)
+                            continue
+                        if not ev.style and ev.tag != _STR_TAG:
+                            value = resolve_plain(value)
+                        top[waiting[0]] = value
+                        top.kpos[waiting[0]] = waiting[1]
+                        pending[-1] = None
+                        continue
+                    if not ev.style and ev.tag != _STR_TAG:
+                        value = resolve_plain(value)
+                    top.append(value)
+                    top.ipos.append((mark.line + 1, mark.column + 1))
+                    continue
+                mark = ev.start_mark
                 is_key = bool(stack) and type(stack[-1]) is YMap and pending[-1] is None
-                if not ev.style and not is_key and ev.tag != "tag:yaml.org,2002:str":
+                if not ev.style and not is_key and ev.tag != _STR_TAG:
                     value = resolve_plain(value)  # keys stay text; unknown tags are never constructed
                 if ev.anchor:
                     self.anchors[ev.anchor] = value
@@ -311,11 +335,7 @@ class _Builder:
                     end_col = end_mark.column + 1 if end_mark.line + 1 == line else col + len(str(key))
                     kpos = (line, col, end_col)
                 if key in top:
-                    first = top.kpos.get(key)
-                    where = f" (first at line {first[0]})" if first else ""
-                    self.stream.issues.append(
-                        ParseIssue(f"duplicate mapping key '{key}'{where}; the last value wins",
-                                   kpos[0], kpos[1], fatal=False))
+                    self._duplicate(top, key, kpos)
                 pending[-1] = (key, kpos)
             else:
                 key, kpos = waiting
@@ -325,6 +345,12 @@ class _Builder:
         else:
             top.append(value)
             top.ipos.append(pos[:2])
+
+    def _duplicate(self, mapping: YMap, key, kpos) -> None:
+        first = mapping.kpos.get(key)
+        where = f" (first at line {first[0]})" if first else ""
+        self.stream.issues.append(ParseIssue(f"duplicate mapping key '{key}'{where}; the last value wins",
+                                             kpos[0], kpos[1], fatal=False))
 
     def _emit(self, data, index, line) -> None:
         self.stream.documents.append(YamlDocument(data=data, index=index, line=line))

@@ -82,7 +82,8 @@ _GENERATED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def job_generated_secrets(index) -> set[tuple[str, str]]:
-    """Secrets a Job of the repository creates at install time (``--secret-name=``, as kube-webhook-certgen)."""
+    """Secrets the repository's own workloads create in the cluster: a Job's ``--secret-name=`` (as
+    kube-webhook-certgen), or a workload whose Role may create the Secret it names."""
     if index in _GENERATED:
         return _GENERATED[index]
     out = _GENERATED[index] = set()
@@ -94,7 +95,32 @@ def job_generated_secrets(index) -> set[tuple[str, str]]:
                 match = re.match(r"--secret-name[= ](\S+)", str(arg))
                 if match:
                     out.add((wl.namespace, match.group(1)))
+    out |= _secrets_generated_in_cluster(index)
     return out
+
+
+def _secrets_generated_in_cluster(index) -> set[tuple[str, str]]:
+    """Secrets a workload of the repository creates itself: its ServiceAccount's Role may `create` Secrets and
+    names the Secret in `resourceNames` (argo-cd's redis `secret-init` container generates the argocd-redis
+    password this way). The value never exists in Git, so no Vault producer is needed."""
+    accounts = {(wl.namespace, str(wl.pod_spec.get("serviceAccountName") or "default")) for wl in index.workloads}
+    found = set()
+    for binding in index.of_kind("RoleBinding", "ClusterRoleBinding"):
+        bound = {(str(s.get("namespace") or binding.namespace), str(s.get("name")))
+                 for s in sequence(binding.data.get("subjects"))
+                 if isinstance(s, dict) and s.get("kind") == "ServiceAccount"} & accounts
+        ref = binding.data.get("roleRef") if isinstance(binding.data.get("roleRef"), dict) else {}
+        if not bound or not ref.get("name"):
+            continue
+        kind = str(ref.get("kind") or "Role")
+        role = index.get(kind, "" if kind == "ClusterRole" else binding.namespace, str(ref["name"]))
+        rules = [r for r in sequence(role.data.get("rules")) if isinstance(r, dict)
+                 and "secrets" in sequence(r.get("resources"))] if role is not None else []
+        if not any({"create", "*"} & {str(v) for v in sequence(r.get("verbs"))} for r in rules):
+            continue
+        names = {str(name) for r in rules for name in sequence(r.get("resourceNames"))}
+        found |= {(namespace, name) for namespace, _ in bound for name in names}
+    return found
 
 
 def csi_provider_classes(wl: Workload) -> list[str]:

@@ -9,6 +9,9 @@ It reports secrets written into the repository: a rendered Secret whose values h
 name says so, key material, or a password line in an embedded config file), a literal env `value` whose name
 says it is a secret or whose value looks like key material, and the same in ConfigMaps. An ExternalSecret or
 SecretProviderClass backed by another provider is a `warning`. `kubernetes.io/tls` Secrets belong to SEC005.
+A Secret that the repository's own workloads generate in the cluster (a Job's `--secret-name`, or a workload
+whose Role may create the Secret it names, as argo-cd's redis `secret-init`) never exists in Git and needs no
+producer.
 
 ## Why it matters
 Secrets committed to Git (even base64-encoded) are readable by everyone with access to the repository and its
