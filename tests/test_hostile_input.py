@@ -272,3 +272,25 @@ def test_deeply_nested_folders_are_walked_without_recursion(tmp_path):
             deep = deep.parent
     [(path, (line, col, _message))] = found.items()
     assert path == "d/" * 1100 + "broken.yaml" and (line, col) == (1, 5)
+
+
+XML_BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+            + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+                      for i in range(1, 10))
+            + ']>\n<testsuite name="x" tests="1"><testcase name="&lol9;"/></testsuite>\n')
+
+
+@pytest.mark.parametrize("path", ["reports/junit.xml", "coverage.xml", "build/jacocoTestReport.xml",
+                                  "reports/integration-TEST-x.xml"])
+def test_xml_entity_bombs_and_external_entities_are_not_expanded(tmp_path, path):
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.txt"
+    outside.write_text("OUTSIDE-SECRET", encoding="utf-8")
+    root = tmp_path / "repo"
+    (root / path).parent.mkdir(parents=True)
+    (root / path).write_text(XML_BOMB, encoding="utf-8")
+    (root / "reports").mkdir(exist_ok=True)
+    (root / "reports" / "TEST-xxe.xml").write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE t [<!ENTITY xxe SYSTEM "file://{outside}">]>\n'
+        '<testsuite name="&xxe;" tests="1"><testcase name="&xxe;"/></testsuite>\n', encoding="utf-8")
+    report = check(root)
+    assert "OUTSIDE-SECRET" not in json.dumps(report)

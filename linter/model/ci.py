@@ -88,6 +88,7 @@ class Job:
     with_: dict = field(default_factory=dict)  # inputs passed to the called workflow
     remote: bool = False  # calls a remote reusable workflow: its steps are unknown
     services: bool = False
+    container: str = ""  # GitHub `container:` image the steps run in (a linter image makes its steps lint)
     events: frozenset = frozenset()  # events the job may run on, after its `if:` / `rules:`
     rules_at: Location = None  # GitLab `rules:` that decided ``events``
 
@@ -436,6 +437,8 @@ class _Builder:
                       location=_loc(path, jobs, key), needs=needs, condition=condition,
                       continue_on_error=_truthy(body.get("continue-on-error")), environment=environment,
                       uses=_text(body.get("uses")), services=isinstance(body.get("services"), YMap),
+                      container=_text(body["container"].get("image") if isinstance(body.get("container"), YMap)
+                                      else body.get("container")),
                       with_=dict(body.get("with")) if isinstance(body.get("with"), YMap) else {})
             if job.uses and not job.uses.startswith("./"):
                 job.remote = True

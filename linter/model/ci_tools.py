@@ -270,6 +270,9 @@ NAMED_STEPS = ((E2E, re.compile(r"\be2e\b|end[- ]to[- ]end|smoke[- ]tests?", re.
                (UNIT, re.compile(r"\bunit[- ]?tests?", re.I)),
                (LOAD, re.compile(r"\b(load|performance|perf)[- ]tests?", re.I)))
 _SETUP_NAME = re.compile(r"\s*(set ?up|install|generate|upload|download|stop|start|cache|prepare|publish)\b", re.I)
+# A job whose steps run inside a linter's image lints (sloth's check job runs its script in golangci-lint).
+LINTER_IMAGES = re.compile(r"golangci/golangci-lint|hadolint/hadolint|github/super-linter|super-linter/super-linter|"
+                           r"koalaman/shellcheck|pipelinecomponents/\w*lint|rhysd/actionlint|cytopia/\w*lint")
 SCANNER_IMAGES = ((IMAGE_SCAN, re.compile(r"aquasec/trivy|anchore/grype")), (SAST, re.compile(r"semgrep/semgrep")),
                   (SECRETS, re.compile(r"zricethezav/gitleaks|gitleaks/gitleaks")))
 
@@ -301,6 +304,8 @@ def classify(step: Step) -> list[Hit]:
             if regex.search(step.name) and not _SETUP_NAME.match(step.name) and \
                     not any(h.category == category for h in found):
                 found.append(Hit(step, category, f"step '{step.name}'"))
+    if step.run and not any(h.category == LINT for h in found) and LINTER_IMAGES.search(step.job.container or ""):
+        found.append(Hit(step, LINT, f"a {step.job.container.split(':')[0]} container"))
     if step.job.pipeline.kind == "gitlab":
         key = step.job.key.lower()
         if key in GITLAB_JOBS and step is step.job.steps[0]:
