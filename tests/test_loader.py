@@ -130,3 +130,18 @@ def test_bare_equals_enum_in_a_real_crd():
     docs = load_stream(path.read_text(encoding="utf-8")).documents
     assert isinstance(docs[0].data, YMap) and docs[0].data["kind"] == "CustomResourceDefinition"
     assert "=" in path.read_text(encoding="utf-8")
+
+
+def test_an_error_at_the_end_of_the_stream_points_at_the_last_line():
+    assert [(i.line, i.col) for i in load_stream("a: 1\nb: [\n").issues] == [(2, 5)]
+    assert [(i.line, i.col) for i in load_stream("b: [\n", clamp=False).issues] == [(2, 1)]  # front matter
+
+
+def test_colon_inside_a_flow_scalar_loads_as_kubernetes_reads_it():
+    """go-yaml accepts `[--url=https://x]`; the bundled libyaml does not, so the loader retries with ruamel's parser."""
+    stream = load_stream("args: [--url=https://x/y, -v]\nenv: {URL: http://x}\nreplicas: 3\t\n")
+    assert stream.issues == []
+    [doc] = stream.documents
+    assert doc.data == {"args": ["--url=https://x/y", "-v"], "env": {"URL": "http://x"}, "replicas": 3}
+    assert doc.data.kpos["replicas"][:2] == (3, 1)
+    assert doc.data["args"].ipos[0] == (1, 8)

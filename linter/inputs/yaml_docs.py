@@ -140,26 +140,23 @@ def _parser_error(exc: Exception) -> ParseIssue:
     return ParseIssue(message, mark.line + 1, mark.column + 1)
 
 
-def _pure_parser(text: str):  # pragma: no cover - only without the C extension
-    from ruamel.yaml.parser import Parser
-    from ruamel.yaml.reader import Reader
-    from ruamel.yaml.scanner import Scanner
+def _pure_events(text: str):
+    """ruamel's own (pure Python) parser: the fallback without the C extension, and for flow-colon scalars."""
+    from ruamel.yaml import YAML
 
-    class _Loader(Reader, Scanner, Parser):
-        def __init__(self, stream):
-            Reader.__init__(self, stream, loader=self)
-            Scanner.__init__(self, loader=self)
-            Parser.__init__(self, loader=self)
-
-    return _Loader(text)
+    return YAML(typ="safe", pure=True).parse(text)
 
 
-def _events(text: str):
+def _events(text: str, pure: bool = False):
     """The event stream; the C parser's get_event returns None after the end, so iter() drives it from C."""
-    if _Parser is not None:
+    if _Parser is not None and not pure:
         return iter(_Parser(text).get_event, None)
-    parser = _pure_parser(text)  # pragma: no cover
-    return iter(lambda: parser.get_event() if parser.check_event() else None, None)
+    return _pure_events(text)
+
+
+# The bundled libyaml predates 0.2.2 and refuses a colon inside a plain scalar in a flow collection
+# (`args: [--url=https://x]`), which go-yaml and newer libyaml accept; ruamel's own parser accepts it too.
+_FLOW_COLON = "found unexpected ':'"
 
 
 class _Builder:
@@ -373,22 +370,24 @@ def load_stream(text: str, clamp: bool = True) -> YamlStream:
 
     ``clamp``: an error at the end of the stream moves to the last line (pass False when the text is part
     of a file whose next line exists, such as front matter before its closing ``---``)."""
-    stream = YamlStream()
-    for attempt in (text, None):
-        if attempt is None:
-            if "\t" not in text:
-                break
-            attempt = _strip_trailing_tabs(text)
-            if attempt == text:
-                break
-            stream = YamlStream()
-        builder = _Builder(stream, attempt)
+    attempt, pure, tried = text, False, set()
+    while True:
+        stream = YamlStream()
         try:
-            builder.build(_events(attempt))
+            _Builder(stream, attempt).build(_events(attempt, pure))
             break
         except Exception as exc:  # libyaml raises its own error classes; all carry marks
             issue = _parser_error(exc)
             stream.issues.append(_within(issue, text) if clamp else issue)
+        # retries keep every column: a colon in a flow scalar, then tabs after values
+        if _FLOW_COLON in issue.message and "pure" not in tried:
+            tried.add("pure")
+            pure = True
+        elif "tabs" not in tried and "\t" in attempt and _strip_trailing_tabs(attempt) != attempt:
+            tried.add("tabs")
+            attempt = _strip_trailing_tabs(attempt)
+        else:
+            break
     _attach_sources(text, stream)
     return stream
 
