@@ -14,7 +14,8 @@ What it does
        (a) the parse floor, ``bench/parse_floor.py TREE``: read every .yaml/.yml file and compose every
            document with the fastest C parser installed (PyYAML + libyaml, else ruamel's CParser),
            interpreter start-up included, since readylint's time includes its own;
-       (b) ``readylint check TREE --format json --output /dev/null --exit-zero --jobs J`` once per
+       (b) ``readylint check . --format json --output /dev/null --exit-zero --jobs J`` in TREE (so every
+           rule runs, repository-level ones included) once per
            ``--jobs`` value (default 1 and 2; ``--format text`` when the JSON reporter is not installed).
        Each measurement is repeated ``--repeat`` times (default 3); the table shows the median wall
        time, the median CPU time (user + system, the child and what it reaped: a busy machine inflates
@@ -165,10 +166,11 @@ def bench_trees(args, workdir: str) -> None:
             [sys.executable, os.path.join(HERE, "parse_floor.py"), tree], args.repeat)
         counts = json.loads(floor_run.stdout.strip().splitlines()[-1])
         # Warm up readylint too (bytecode caches, page cache), then measure each --jobs value.
-        measure(check_cmd(tree, fmt, args.jobs[0]), cwd=workdir)
+        # `check .` inside the tree: the tree is the repository root (outside any git work tree, so it is
+        # walked as a folder), so repository-level rules run too and every rule is on.
+        measure(check_cmd(".", fmt, args.jobs[0]), cwd=tree)
         for jobs in args.jobs:
-            # cwd=workdir: the tree is outside any git work tree, so readylint walks it as a folder.
-            rl_wall, rl_mb, last = repeated(check_cmd(tree, fmt, jobs), args.repeat, cwd=workdir)
+            rl_wall, rl_mb, last = repeated(check_cmd(".", fmt, jobs), args.repeat, cwd=tree)
             rows.append({"copies": copies, "jobs": jobs, "files": counts["files"],
                          "documents": counts["documents"], "parser": counts["parser"], "floor": floor_wall,
                          "floor_mb": floor_mb, "readylint": rl_wall, "cpu": last.cpu, "peak": rl_mb})

@@ -22,6 +22,7 @@ from .merge import merge
 from .model.docs import suppression_texts
 from .model.index import RepoIndex
 from .model.objects import K8sObject
+from .parallel import load_files
 from .registry import all_rules, custom_catalogue, find_rule, resolve_selector
 from .report import Note, Report, exit_code, rule_status
 from .runner import needs_whole_repository, not_run, run_rule
@@ -55,6 +56,7 @@ class RunOptions:
     namespace: str | None = None
     helm_bin: str | None = None
     no_render: bool = False  # never run helm or kustomize
+    jobs: int | None = None  # --jobs N: processes that parse a big repository's manifests (None: the CPUs)
     profile: str | None = None  # --profile NAME (profiles.py); default: the config's `profile`, else production
 
 
@@ -376,11 +378,7 @@ def _load_inputs(loader: _Loader, options: RunOptions, rel_paths, config: Config
             loader.load_file(STDIN_PATH, text)
         return [STDIN_PATH]
     files = list_files(loader.root, rel_paths, config.exclude_paths + list(options.excludes))
-    for number, path in enumerate(files, 1):
-        if path.endswith(MANIFEST_SUFFIXES):
-            loader.load_file(path)
-        if options.progress is not None:
-            options.progress(number, len(files))
+    load_files(loader, files, MANIFEST_SUFFIXES, options.jobs, options.progress)  # worker processes when big
     return files
 
 

@@ -66,6 +66,8 @@ def main():
 @click.option("--namespace", metavar="NS", help="Namespace for the rendered chart (default: default).")
 @click.option("--helm-bin", metavar="PATH", help="helm executable (default: helm on PATH).")
 @click.option("--no-render", is_flag=True, help="Never run helm or kustomize; lint committed files only.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Processes that parse manifests of a big repository (default: the CPUs; 1: one process).")
 def check(paths, **opts):
     """Lint PATHS (default: the current folder; - reads standard input)."""
     from .commands.check import run_check

@@ -239,6 +239,26 @@ def test_json_with_duplicate_keys(tmp_path):
     assert "duplicate mapping key 'kind' (first at line 1); the last value wins" in message
 
 
+def test_the_slow_pure_parser_retry_is_only_for_small_files(tmp_path):
+    tail = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {args: [--url=https://x]}\n"
+    (tmp_path / "small.yaml").write_text(tail, encoding="utf-8")  # old libyaml refuses the colon; retried
+    (tmp_path / "big.yaml").write_text("# " + "x" * 78 + "\n" * 1 + ("# " + "x" * 78 + "\n") * 60_000 + tail,
+                                       encoding="utf-8")
+    found = rl001(check(tmp_path))
+    assert "small.yaml" not in found
+    assert found["big.yaml"][0] == 60_005 and "found unexpected ':'" in found["big.yaml"][2]
+
+
+def test_a_flood_of_duplicate_keys_is_summarised(tmp_path):
+    (tmp_path / "dup.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata:\n"
+                                       + "  a: b\n" * 50_000, encoding="utf-8")
+    report = check(tmp_path)
+    found = [f for f in report["findings"] if f["code"] == "RL001"]
+    assert len(found) == 21  # twenty listed, then one summary
+    assert (found[-1]["location"]["line"], found[-1]["location"]["column"]) == (26, 3)
+    assert "49,979 more duplicate mapping keys from here on" in found[-1]["message"]
+
+
 def test_markdown_with_pathological_nesting(tmp_path):
     n = 50_000
     doc = ("# Runbook\n\n" + "> " * n + "quote\n" + "- " * n + "item\n" + "[" * n + "\n" + "![" * n + "\n"

@@ -92,6 +92,8 @@ _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 _STR_TAG = "tag:yaml.org,2002:str"
 MAX_DEPTH = 200  # real manifests nest at most ~35 deep (CRD schemas); rules walk data recursively
 MAX_ALIAS_NODES = 100_000  # nodes that aliases stand for, counted as copies (a "billion laughs" bomb)
+MAX_DUPLICATES = 20  # duplicate keys listed one by one per stream; the rest are counted in one issue
+PURE_RETRY_MAX_CHARS = 4 * 1024 * 1024  # the pure-Python parser reads under 1 MB/s: no retry for bigger texts
 
 
 class LimitError(Exception):
@@ -169,6 +171,8 @@ class _Builder:
         self._lines: list[str] | None = None  # split on first use: only unrendered templates need lines
         self._expanded: dict[int, tuple[int, int]] = {}  # id of a closed container -> (nodes, depth)
         self._alias_nodes = 0
+        self._duplicates = 0
+        self._more_at: tuple[int, int] | None = None  # the first duplicate key not listed
 
     def build(self, events) -> None:
         stack: list = []  # open containers
@@ -344,10 +348,23 @@ class _Builder:
             top.ipos.append(pos[:2])
 
     def _duplicate(self, mapping: YMap, key, kpos) -> None:
+        self._duplicates += 1
+        if self._duplicates > MAX_DUPLICATES:
+            self._more_at = self._more_at or (kpos[0], kpos[1])
+            return
         first = mapping.kpos.get(key)
         where = f" (first at line {first[0]})" if first else ""
         self.stream.issues.append(ParseIssue(f"duplicate mapping key '{key}'{where}; the last value wins",
                                              kpos[0], kpos[1], fatal=False))
+
+    def finish(self) -> None:
+        """One issue for the duplicate keys past the listed ones, so a generated file cannot flood the report."""
+        if self._more_at is not None:
+            more = self._duplicates - MAX_DUPLICATES
+            self.stream.issues.append(ParseIssue(f"{more:,} more duplicate mapping key{'s' if more > 1 else ''} "
+                                                 "from here on (not listed one by one); the last value wins",
+                                                 *self._more_at, fatal=False))
+            self._more_at = None
 
     def _emit(self, data, index, line) -> None:
         self.stream.documents.append(YamlDocument(data=data, index=index, line=line))
@@ -373,14 +390,17 @@ def load_stream(text: str, clamp: bool = True) -> YamlStream:
     attempt, pure, tried = text, False, set()
     while True:
         stream = YamlStream()
+        builder = _Builder(stream, attempt)
         try:
-            _Builder(stream, attempt).build(_events(attempt, pure))
+            builder.build(_events(attempt, pure))
+            builder.finish()
             break
         except Exception as exc:  # libyaml raises its own error classes; all carry marks
+            builder.finish()
             issue = _parser_error(exc)
             stream.issues.append(_within(issue, text) if clamp else issue)
         # retries keep every column: a colon in a flow scalar, then tabs after values
-        if _FLOW_COLON in issue.message and "pure" not in tried:
+        if _FLOW_COLON in issue.message and "pure" not in tried and len(attempt) <= PURE_RETRY_MAX_CHARS:
             tried.add("pure")
             pure = True
         elif "tabs" not in tried and "\t" in attempt and _strip_trailing_tabs(attempt) != attempt:

@@ -107,7 +107,15 @@ def isolated(policies, direction) -> tuple[bool, Policy | None]:
 
 
 def pod_label_sets(index, namespace):
-    """Labels of every pod the namespace will run: rendered templates and known operator-managed pods."""
+    """Labels of every pod the namespace will run: rendered templates and known operator-managed pods.
+    Asked per policy peer: answered once per namespace and run (a copy, callers may extend it)."""
+    known = vars(index).setdefault("_pod_label_sets", {})
+    if namespace not in known:
+        known[namespace] = _pod_label_sets(index, namespace)
+    return list(known[namespace])
+
+
+def _pod_label_sets(index, namespace):
     sets = [wl.labels for wl in index.workloads if wl.namespace == namespace]
     for kind, name_label in OPERATOR_PODS.items():
         for cr in index.in_namespace(namespace, kind):

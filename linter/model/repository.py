@@ -33,6 +33,8 @@ class RepositoryFiles:
         self.problems: list[tuple[str, str, int, int]] = []  # (path, message, line, col) for RL001
         self._lower = {self.local(path).lower(): path for path in self.files if path.startswith(self._prefix)}
         self._anchor: Location | None = None
+        self._globbed: dict[tuple, list[str]] = {}
+        self._locals: list[tuple[str, str]] | None = None  # (path, path relative to the project base)
 
     def local(self, path: str) -> str:
         """``path`` relative to the project folder (the repository root unless a project base is set)."""
@@ -46,10 +48,17 @@ class RepositoryFiles:
         return self._lower.get(path.lower())
 
     def glob(self, *patterns: str) -> list[str]:
-        """Listed files matching any glob (case-insensitive; ``**/`` also matches the top level)."""
-        regexes = [_glob_regex(p) for p in patterns]
-        return [path for path in self.files if path.startswith(self._prefix)
-                and any(r.match(self.local(path)) for r in regexes)]
+        """Listed files matching any glob (case-insensitive; ``**/`` also matches the top level).
+
+        Rules ask the same globs again and again: each distinct set is one regex pass over the list, cached."""
+        found = self._globbed.get(patterns)
+        if found is None:
+            if self._locals is None:
+                self._locals = [(path, self.local(path)) for path in self.files if path.startswith(self._prefix)]
+            match = re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns) or r"(?!)",
+                               re.IGNORECASE).match
+            found = self._globbed[patterns] = [path for path, local in self._locals if match(local)]
+        return list(found)
 
     def text(self, path: str) -> str | None:
         """The file's text, or None when it cannot be read (an RL001 problem is recorded once)."""
