@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import os
-import posixpath
-import re
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -20,6 +18,7 @@ from .helm.stage import HelmStage
 from .inputs.yaml_docs import YMap, YSeq, load_stream
 from .merge import merge
 from .model.docs import suppression_texts
+from .model.context_folders import in_context_folder
 from .model.index import RepoIndex
 from .model.objects import K8sObject
 from .parallel import load_files
@@ -327,18 +326,10 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     return report
 
 
-# Folders whose manifests demonstrate or test rather than deploy (argo-cd keeps 346 of its 816 manifests there).
-CONTEXT_FOLDERS = re.compile(r"(^|/)(tests?|testdata|test-data|e2e|fixtures?|examples?|samples?|docs?)(/|$)",
-                             re.IGNORECASE)
-
-
 def _read_examples_as_context(objects, base: str) -> list[Note]:
     """Without `inputs.manifests`, manifests in test, example and docs folders are read as context (selectors
     and cross-references still see them) but not judged, unless nothing else is there to judge."""
-    prefix = base + "/" if base else ""
-    context = [o for o in objects if CONTEXT_FOLDERS.search(posixpath.dirname(o.path[len(prefix):]
-                                                                              if o.path.startswith(prefix)
-                                                                              else o.path))]
+    context = [o for o in objects if in_context_folder(o.path, base)]
     if not context or len(context) == len(objects):
         return []
     for obj in context:

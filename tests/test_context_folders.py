@@ -47,3 +47,24 @@ def test_inputs_manifests_decide_when_configured(tmp_path):
     (tmp_path / ".readylint.yaml").write_text("inputs:\n  manifests:\n    - path: examples\n", encoding="utf-8")
     report = lint(tmp_path, select=["HA001"])
     assert [f.location.path for f in report.active] == ["examples/demo.yaml"]
+
+
+RULE_FILE = """groups:
+  - name: example
+    rules:
+      - alert: ExampleDown
+        expr: up == 0
+        for: 5m
+        labels: {severity: critical}
+"""
+
+
+def test_example_alert_rule_files_are_context_beside_real_manifests(tmp_path):
+    _write(tmp_path, "deploy/api.yaml", "api")
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "alerts.yml").write_text(RULE_FILE, encoding="utf-8")
+    report = lint(tmp_path, select=["DOC002"])
+    assert [f for f in report.active if f.location.path.startswith("examples/")] == []
+    (tmp_path / "deploy" / "api.yaml").unlink()
+    report = lint(tmp_path, select=["DOC002"])  # nothing else to judge: the examples are the repository
+    assert [f.location.path for f in report.active] == ["examples/alerts.yml"]

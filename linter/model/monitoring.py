@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ..findings import Location, Subject
 from ..inputs.yaml_docs import YMap, YSeq, load_stream
+from .context_folders import in_context_folder
 from .gitops import applications
 from .objects import K8sObject, dig, mapping, sequence
 from .promql import matchers, metric_names
@@ -164,11 +165,20 @@ class _Model:
         for obj in index.of_kind(*RULE_KINDS):
             if obj.group in ("monitoring.coreos.com", "operator.victoriametrics.com"):
                 self.rules += _rules_of(obj.spec, obj.path, obj, ("spec",))
-        for path, docs in sorted(index.documents.items()):
-            for doc in docs:
-                if is_rule_file(doc.data):
-                    self.rules += _rules_of(doc.data, path, None, ())
+        files = [(path, doc) for path, docs in sorted(index.documents.items()) for doc in docs
+                 if is_rule_file(doc.data)]
+        base = index.repo.base
+        elsewhere = index.objects or self.rules or any(not in_context_folder(p, base) for p, _ in files)
+        if elsewhere and not _manifest_inputs_configured(index):  # example rule files are context, as manifests
+            files = [(p, doc) for p, doc in files if not in_context_folder(p, base)]
+        for path, doc in files:
+            self.rules += _rules_of(doc.data, path, None, ())
         self.slos = _collect_slos(index)
+
+
+def _manifest_inputs_configured(index) -> bool:
+    config = index.settings.get("config")
+    return bool(config is not None and config.manifest_inputs)
 
 
 _MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
