@@ -1,7 +1,6 @@
 """Shared test helpers: where the fixtures and the shared corpus live, and the snapshot switch."""
 from __future__ import annotations
 
-import os
 import pathlib
 
 import pytest
