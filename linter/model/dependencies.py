@@ -61,6 +61,12 @@ class Dependency:
     def in_cluster(self) -> bool:
         return self.service is not None
 
+    @property
+    def cluster_local(self) -> bool:
+        """The host can only be a cluster Service (a bare name or a `.svc` name), rendered here or not: an
+        optional component of the same application, never an external service."""
+        return bool(self.host) and ("." not in self.host or self.host.endswith((".svc", ".svc.cluster.local")))
+
 
 def _parse(value: str):
     """(scheme, host, port) of a URL, ``jdbc:`` URL or ``host[:port]`` value, or None."""

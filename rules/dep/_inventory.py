@@ -1,7 +1,9 @@
 """External dependencies and the inventory that documents them, shared by DEP001, DEP004 and DEP005.
 
-A dependency is external when the host it names resolves to no Service rendered in the repository (the
-repository's own components are documented by its architecture, not by a dependency inventory). Values
+A dependency is external when the host it names resolves to no Service rendered in the repository and is
+not a cluster-local name (a bare `shoppingassistantservice` or a `.svc` name is an optional component of the
+same application: the repository's own components are documented by its architecture, not by a dependency
+inventory). Values
 taken from a Secret or ConfigMap are kept under their env name (``$PAYMENTS_URL``). The inventory is a
 Backstage ``catalog-info.yaml`` (``spec.dependsOn``, ``spec.consumesApis``), ``docs/dependencies.md`` or a
 "Dependencies" section of any document (the DR plan's included); a dependency is documented when the
@@ -72,7 +74,7 @@ def external_dependencies(index, infra=()) -> list[ExternalDependency]:
     """External dependencies grouped by host (or env name), in order of first appearance."""
     grouped: dict[str, ExternalDependency] = {}
     for dep in all_dependencies(index, infra):
-        if dep.in_cluster:
+        if dep.in_cluster or dep.cluster_local:
             continue
         label = dep.host or f"${dep.env}"
         what = (f"env {dep.env} of {dep.workload.ref}" if dep.workload is not None else

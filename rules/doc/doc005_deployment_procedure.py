@@ -5,7 +5,8 @@ Looks for a deployment procedure: `DEPLOY.md`, `docs/deploy*.md`, `docs/operatio
 section of the README or of the docs (TechDocs included) whose heading names deploying, releasing or
 rolling out. It must cover environments, prerequisites and post-deploy verification (as headings or in
 the text), name the mechanism the repository really uses (Argo CD / GitOps when an Application exists,
-Helm when there is a chart, else the CI workflow that deploys), and its relative links must resolve.
+Helm when there is a chart (or `kubectl apply`, kustomize or skaffold when plain manifests are committed
+beside it), else the CI workflow that deploys), and its relative links must resolve.
 Instructions to `kubectl apply` while an Argo CD Application syncs automatically contradict the
 repository. "Installation" and "Getting started" sections are developer setup, not a deployment
 procedure. Libraries and charts (`project.type`) are not deployed on their own.
@@ -81,7 +82,10 @@ def mechanism(index, match):
     if found.apps:
         return "Argo CD / GitOps", any(w in text for w in ("argo", "gitops", "sync"))
     if found.helm:
-        return "Helm (the chart and its values file)", "helm" in text or "values" in text
+        # a repository that also commits plain manifests (microservices-demo's release/) may document those
+        plain = any(not o.path.startswith("<") for o in index.objects) and any(
+            w in text for w in ("kubectl apply", "kustomize", "skaffold"))
+        return "Helm (the chart and its values file)", "helm" in text or "values" in text or plain
     if found.workflows:
         names = [n for n, _ in found.workflows] + [p.rsplit("/", 1)[-1] for _, p in found.workflows]
         return f"the CI workflow {found.workflows[0][0]!r}", any(n.lower() in text for n in names) or (
