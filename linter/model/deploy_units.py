@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 
 from ..findings import Location, Subject
+from .context_folders import CONTEXT_FOLDERS as NOT_DEPLOYED  # demos and tests deploy nothing
 from .gitops import Source, same_repo
 from .objects import K8sObject, dig, mapping
 
-NOT_DEPLOYED = re.compile(r"(^|/)(tests?|testdata|e2e|fixtures?|examples?|samples?|docs?)(/|$)")
 
 
 @dataclass(frozen=True)

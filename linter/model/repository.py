@@ -11,9 +11,9 @@ import re
 
 from ..findings import Location, Subject
 from ..inputs.files import inside_root, read_text
+from .context_folders import CONTEXT_FOLDERS
 
 REPO_SUBJECT_KEY = "repo:."
-_NOT_DEPLOYED = re.compile(r"(^|/)(tests?|testdata|e2e|fixtures?|examples?|samples?|docs?)(/|$)")
 ANCHOR_CANDIDATES = ("README.md", "readme.md", "README.rst", "README.adoc", "README", "Chart.yaml",
                      ".readylint.yaml")
 
@@ -98,7 +98,7 @@ class RepositoryFiles:
         visible = [p for p in own if not any(part.startswith(".") for part in p.split("/")[:-1])]
         top = sorted(p for p in visible if "/" not in p)
         charts = sorted((p for p in visible if os.path.basename(p).lower() == "chart.yaml"
-                         and not _NOT_DEPLOYED.search(p.rsplit("/", 1)[0])), key=lambda p: (p.count("/"), p))
+                         and not CONTEXT_FOLDERS.search(p.rsplit("/", 1)[0])), key=lambda p: (p.count("/"), p))
         readmes = sorted((p for p in visible if os.path.basename(p).lower().startswith("readme")),
                          key=lambda p: (p.count("/"), p))
         for found in ([p for p in top if p.lower().endswith(".md")], charts, top, readmes):
