@@ -222,12 +222,15 @@ def project_base(root: str, rel_paths) -> str:
     return ""
 
 
-def selection_gap(rel_paths, base: str = "") -> tuple | None:
+def selection_gap(rel_paths, base: str = "", files=()) -> tuple | None:
     """(N/A reason, why) when the run does not cover the repository root (or a project folder), so
-    repository-level items (docs, CI, reports, history) are not judged: standard input has no repository
-    at all, and a selection below the root (`readylint check deploy/`) asks about those files only."""
+    repository-level items (docs, CI, reports, history) are not judged: standard input or an empty folder
+    has no repository at all, and a selection below the root (`readylint check deploy/`) asks about those
+    files only."""
     if rel_paths is None:
         return NOT_RELEVANT, "standard input has no repository around it"
+    if not files:
+        return NOT_RELEVANT, "no repository files were linted (an empty selection)"
     if base or any(p in (".", "") for p in rel_paths):
         return None
     shown = ", ".join(sorted(rel_paths)[:3]) + (", ..." if len(rel_paths) > 3 else "")
@@ -290,11 +293,11 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
                 "max_file_bytes": loader.max_bytes, "config": config,
                 "today": options.today or _dt.date.today(),  # freshness rules age documents against it
                 "github_settings": snapshot_path, "github_settings_shown": options.github_settings,
-                "project_base": base}
+                "project_base": base, "selection_gap": selection_gap(rel_paths, base, files)}
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
-    runs = _evaluate(selected, index, config, selection_gap(rel_paths, base))
+    runs = _evaluate(selected, index, config, settings["selection_gap"])
     for r in runs:
         r.outcomes += helm.unavailable(r.meta)
     selected_codes = {m.code for m in selected}

@@ -17,12 +17,11 @@ What a step does (scan, test, build, deploy) is ``ci_tools.hits(index, category)
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
+from ..findings import Location
 from ..inputs.yaml_docs import YMap, YSeq
 from .ci_triggers import CONTEXTS, outcomes, rules_location
 
@@ -622,27 +621,12 @@ APP_MANIFESTS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "setup.
 APP_SUFFIXES = (".go", ".py", ".js", ".ts", ".tsx", ".java", ".kt", ".cs", ".rb", ".rs", ".php", ".scala", ".ex")
 
 
-ROOT_MARKERS = (".github/workflows", ".gitlab-ci.yml", "README.md", "LICENSE")
-
-
 def no_repository(index) -> tuple | None:
-    """(N/A reason, why) when the run cannot see the repository's top level, else None.
+    """(N/A reason, why) when the run does not cover the repository (standard input, a sub-folder), else None.
 
-    Standard input or an empty selection has no repository at all. A selection below the top level (e.g.
-    `readylint check deploy/`) leaves out top-level files that exist (workflows, README, LICENSE): the CI
-    definitions, reports and licence are outside it, so repository-level evidence is unavailable, not missing.
-    """
-    listed = [p for p in index.files if p != "<stdin>"]
-    if not listed:
-        return NOT_RELEVANT, "no repository files were linted (standard input or an empty selection)"
-    local = [index.repo.local(p) for p in listed]  # relative to the project folder of a monorepo run
-    for marker in ROOT_MARKERS:
-        if os.path.exists(os.path.join(index.root, index.repo.base, marker)) and not any(
-                p.lower() == marker.lower() or p.startswith(marker + "/") for p in local):
-            folder = posixpath.commonpath([posixpath.dirname(p) for p in listed]) or "."
-            return EVIDENCE_UNAVAILABLE, (f"only part of the repository was linted ({folder}/, not {marker}); lint "
-                                          f"the repository root to judge its CI, reports and licence")
-    return None
+    Repository-level rules are not even run then (api.selection_gap); rules of another scope that also read
+    CI, such as OPS004, ask here."""
+    return index.settings.get("selection_gap")
 
 
 def project_type(index) -> str:

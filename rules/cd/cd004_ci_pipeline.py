@@ -58,7 +58,7 @@ import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
 from readylint.model.ci import (PR_EVENTS, all_jobs, app_files, dockerfiles, ephemeral_cluster, gating,
-                                has_app_code, main_pipeline, no_repository, pipelines, project_type, tolerated)
+                                has_app_code, main_pipeline, pipelines, project_type, tolerated)
 from readylint.model.ci_tools import BUILD, DEPLOY, IMAGE_BUILD, LINT, UNIT, hits, remote_calls
 from readylint.model.ci_triggers import deployable_units, path_filters
 from readylint.model.github_settings import load_snapshot, protection_of
@@ -84,11 +84,6 @@ ADVICE = {
 @rule(code="CD004", slug="ci-pipeline", scope="repository", severity="error", confidence="medium",
       evidence="C, S")
 def check(index, opts):
-    missing = no_repository(index)
-    if missing:
-        subject = index.repo.subject("ci-pipeline", "the CI pipeline")
-        yield subject.not_applicable(*missing)
-        return
     runnable = [p for p in pipelines(index) if not p.callable]
     if not runnable:
         yield index.repo.subject("ci-pipeline", "the CI pipeline").fail(

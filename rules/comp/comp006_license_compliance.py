@@ -40,7 +40,7 @@ jobs:
 ```
 """
 from readylint.findings import EVIDENCE_UNAVAILABLE, Location
-from readylint.model.ci import gating, no_repository
+from readylint.model.ci import gating
 from readylint.model.ci_tools import LICENCE, hits, remote_calls, template_hits
 from readylint.model.github_settings import load_snapshot
 from readylint.model.licences import identify, licence_file
@@ -51,10 +51,6 @@ from readylint.registry import rule
       evidence="R, C, S", options={"proprietary": False})
 def check(index, opts):
     subject = index.repo.subject("licence-file", "the project licence")
-    missing = no_repository(index)
-    if missing:
-        yield subject.not_applicable(*missing)
-        return
     path = licence_file(index)
     if opts["proprietary"]:
         yield subject.passed("claim: rules.options.COMP006.proprietary (no public licence needed)")

@@ -47,7 +47,7 @@ jobs:
 import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.model.ci import dockerfiles, gating, has_ci, no_repository, pipelines
+from readylint.model.ci import dockerfiles, gating, has_ci, pipelines
 from readylint.model.ci_tools import (FS_SCAN, IMAGE_BUILD, IMAGE_SCAN, KNOWN_REMOTE, hits, image_names, pushes,
                                       template_hits)
 from readylint.registry import rule
@@ -58,11 +58,6 @@ NOT_SCANNERS = KNOWN_REMOTE
 @rule(code="SEC006", slug="image-scanning", scope="repository", severity="error", confidence="medium",
       evidence="C")
 def check(index, opts):
-    missing = no_repository(index)
-    if missing:
-        subject = index.repo.subject("image-build", "the repository's images")
-        yield subject.not_applicable(*missing)
-        return
     built = hits(index, IMAGE_BUILD)
     builds = _unique([h for h in built if pushes(h)])
     if not builds:

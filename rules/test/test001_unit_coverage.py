@@ -44,7 +44,7 @@ from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
 from readylint.inputs.git_history import history
 from readylint.model import coverage
 from readylint.model.coverage_omit import exclusions, hidden_share
-from readylint.model.ci import all_steps, builds_code, gating, no_repository
+from readylint.model.ci import all_steps, builds_code, gating
 from readylint.model.ci_tools import COVERAGE_UPLOAD, UNIT, hits
 from readylint.registry import rule
 
@@ -52,11 +52,6 @@ from readylint.registry import rule
 @rule(code="TEST001", slug="unit-coverage", scope="repository", severity="error", confidence="high",
       evidence="T, R, C", options={"coverage_min_line_pct": 80, "coverage_max_omitted_pct": 20})
 def check(index, opts):
-    missing = no_repository(index)
-    if missing:
-        subject = index.repo.subject("unit-coverage", "the unit test coverage")
-        yield subject.not_applicable(*missing)
-        return
     minimum = float(opts["coverage_min_line_pct"])
     subject = index.repo.subject("unit-coverage", "the unit test coverage")
     config = index.settings.get("config")

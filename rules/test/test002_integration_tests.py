@@ -39,7 +39,7 @@ jobs:
 import re
 
 from readylint.findings import NOT_RELEVANT
-from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, no_repository, project_type
+from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, project_type
 from readylint.model.ci_tools import DEPLOY, E2E, INTEGRATION, UNIT, hits
 from readylint.model.junit import integration_results
 from readylint.registry import rule
@@ -49,10 +49,6 @@ from readylint.registry import rule
       evidence="T, R, C", options={"integration_max_skipped_pct": 50})
 def check(index, opts):
     subject = index.repo.subject("integration-tests", "the integration tests")
-    missing = no_repository(index)
-    if missing:
-        yield subject.not_applicable(*missing)
-        return
     if project_type(index) == "library":
         yield subject.not_applicable(NOT_RELEVANT, "project.type is library")
         return

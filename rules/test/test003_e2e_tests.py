@@ -41,7 +41,7 @@ jobs:
 import re
 
 from readylint.findings import NOT_RELEVANT, Location, Related
-from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, no_repository, project_type
+from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, project_type
 from readylint.model.ci_tools import DEPLOY, E2E, hits
 from readylint.model.junit import e2e_results
 from readylint.registry import rule
@@ -55,10 +55,6 @@ _TARGET = re.compile(r"base_?url|baseurl|https?://|preview|staging", re.I)
       evidence="R, C, T")
 def check(index, opts):
     subject = index.repo.subject("e2e-tests", "the end-to-end tests")
-    missing = no_repository(index)
-    if missing:
-        yield subject.not_applicable(*missing)
-        return
     if project_type(index) in ("library", "batch"):
         yield subject.not_applicable(NOT_RELEVANT, f"project.type is {project_type(index)}: no user-facing flow")
         return

@@ -51,7 +51,6 @@ import datetime as _dt
 import re
 
 from readylint.findings import NOT_RELEVANT, Location
-from readylint.model.ci import no_repository
 from readylint.model.ci_tools import CHAOS, hits
 from readylint.registry import rule
 
@@ -65,10 +64,6 @@ _GAME_DAY = re.compile(r"(game-?days?|chaos)[^/]*/\d{4}-\d{2}-\d{2}[^/]*\.md$|\d
       evidence="M, R, C", options={"exempt": False, "chaos_max_age_days": 180})
 def check(index, opts):
     subject = index.repo.subject("chaos-testing", "chaos testing")
-    missing = no_repository(index)
-    if missing:
-        yield subject.not_applicable(*missing)
-        return
     if opts["exempt"]:
         yield subject.not_applicable(NOT_RELEVANT, "rules.options.TEST004.exempt: the service is not critical")
         return

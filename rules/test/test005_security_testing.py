@@ -43,7 +43,7 @@ jobs:
 ```
 """
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
-from readylint.model.ci import builds_code, ci_anchor, gating, no_repository
+from readylint.model.ci import builds_code, ci_anchor, gating
 from readylint.model.ci_tools import CONFIG_SCAN, DAST, SAST, SCA, SECRETS, hits, remote_calls, template_hits
 from readylint.model.github_settings import load_snapshot
 from readylint.registry import rule
@@ -57,11 +57,6 @@ CATEGORIES = ((SAST, "sast", "static analysis (SAST)", "github/codeql-action or 
 @rule(code="TEST005", slug="security-testing", scope="repository", severity="error", confidence="medium",
       evidence="C, S", options={"require_dast": False})
 def check(index, opts):
-    missing = no_repository(index)
-    if missing:
-        subject = index.repo.subject("security-testing", "security testing")
-        yield subject.not_applicable(*missing)
-        return
     chart_only = not builds_code(index) and bool(index.repo.glob("**/Chart.yaml"))
     snapshot = load_snapshot(index).snapshot
     if chart_only:

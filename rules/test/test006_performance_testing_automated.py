@@ -37,7 +37,7 @@ jobs:
 import re
 
 from readylint.findings import NOT_RELEVANT
-from readylint.model.ci import ci_anchor, no_repository, project_type, tolerated
+from readylint.model.ci import ci_anchor, project_type, tolerated
 from readylint.model.ci_tools import LOAD, hits
 from readylint.registry import rule
 
@@ -48,10 +48,6 @@ _SCRIPT = re.compile(r"k6\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*([\w./-]+\.(?:js|ts))")
       confidence="medium", evidence="C")
 def check(index, opts):
     subject = index.repo.subject("performance-testing", "automated performance testing")
-    missing = no_repository(index)
-    if missing:
-        yield subject.not_applicable(*missing)
-        return
     if project_type(index) in ("library", "batch"):
         yield subject.not_applicable(NOT_RELEVANT, f"project.type is {project_type(index)}: no serving component")
         return
