@@ -47,6 +47,9 @@ class DocRequirement:
     min_words: int = 20
     check_links: bool = True
     fix: str = ""                  # what to add, for the "missing" message
+    content: tuple = ()            # text patterns of the real thing (a deploy command): wins ties among sections
+    content_headings: tuple = ()   # heading patterns that qualify only when the section holds ``content``, even
+    #                                matching ``headings`` ("Install and deploy" without a deploy command does not)
 
     @classmethod
     def from_mapping(cls, data: dict, defaults: dict | None = None) -> "DocRequirement":
@@ -88,6 +91,7 @@ class DocMatch:
     facts: dict = field(default_factory=dict)       # fact name -> [Fact]
     broken: list = field(default_factory=list)      # (Link, why)
     candidates: int = 0
+    has_content: bool = False  # the text matches requirement.content
 
     @property
     def start(self) -> int:
@@ -138,9 +142,17 @@ def _candidates(docset, req: DocRequirement):
             continue
         for section in doc.sections:
             text = section.heading.text
-            if any(re.search(p, text, re.IGNORECASE) for p in req.headings) and not any(
-                    re.search(p, text, re.IGNORECASE) for p in req.exclude_headings):
+            if any(re.search(p, text, re.IGNORECASE) for p in req.exclude_headings):
+                continue
+            if any(re.search(p, text, re.IGNORECASE) for p in req.content_headings):
+                if _has_content(req, doc.text_between(section.start, section.end)):
+                    yield doc, section
+            elif any(re.search(p, text, re.IGNORECASE) for p in req.headings):
                 yield doc, section
+
+
+def _has_content(req: DocRequirement, text: str) -> bool:
+    return any(re.search(p, text, re.IGNORECASE) for p in req.content)
 
 
 def inspect(docset, req: DocRequirement, doc: Markup, scope: Section | None = None,
@@ -169,13 +181,15 @@ def inspect(docset, req: DocRequirement, doc: Markup, scope: Section | None = No
             match.stubs.append((spec, best))
     for name in req.facts:
         match.facts[name] = find_facts(doc, name, match.start, match.end)
+    match.has_content = _has_content(req, match.text())
     if req.check_links:
         match.broken = list(docset.broken_links(doc, match.start, match.end))
     return match
 
 
 def evaluate(index, req: DocRequirement, min_words: int | None = None) -> DocMatch | None:
-    """The best candidate: the one missing the fewest sections and facts (dedicated documents win ties)."""
+    """The best candidate: the one missing the fewest sections and facts; ties go to dedicated documents, then
+    to sections holding ``content`` (a quickstart that deploys beats a list of links), then to the earlier."""
     docset = docs(index)
     words = req.min_words if min_words is None else min_words
     best, count = None, 0
@@ -185,7 +199,7 @@ def evaluate(index, req: DocRequirement, min_words: int | None = None) -> DocMat
             continue  # a heading that merely mentions the topic, with none of the sections, is not the document
         count += 1
         score = (len(match.missing) + len(match.stubs) + sum(1 for f in req.facts if not match.facts.get(f)),
-                 match.words < words, rank)
+                 match.words < words, scope is not None, bool(req.content) and not match.has_content, rank)
         if best is None or score < best[0]:
             best = (score, match)
     if best is None:

@@ -3,8 +3,9 @@
 ## What it does
 When the service exposes an API (a Service, Ingress or HTTPRoute is rendered), looks for a
 machine-readable API description: OpenAPI 3.x (`openapi:`), Swagger 2.0 (accepted, with a note to
-migrate), AsyncAPI, `.proto` files with `buf.yaml`, or GraphQL SDL. An OpenAPI document needs `info.title`,
-`info.version` and `paths` (or `webhooks`/`components` in 3.1). It is **current** when CI checks it for
+migrate), AsyncAPI, `.proto` files that declare a gRPC `service` (with or without `buf.yaml`; vendored and
+message-only files do not count), or GraphQL SDL. An OpenAPI document needs `info.title`, `info.version` and
+`paths` (or `webhooks`/`components` in 3.1). It is **current** when CI checks it for
 drift (`git diff --exit-code` after an export, `oasdiff`, `openapi-diff`, `spectral lint`, `redocly lint`,
 schemathesis, dredd, `buf breaking`), or when its last change is within `doc_staleness_days` of the last
 change to `api_source_globs` (routes, handlers, controllers). `info.version` should equal the chart's
@@ -70,6 +71,9 @@ DRIFT = re.compile(r"git\s+diff\s+(?:[^|;&\n]*\s)?--exit-code|oasdiff|openapi-di
                    r"openapi-generator(?:-cli)?\s+validate|vacuum\s+lint|stoplightio/spectral-action|"
                    r"oasdiff/oasdiff-action", re.IGNORECASE)
 API_KINDS = ("Service", "Ingress", "HTTPRoute", "GRPCRoute")
+SERVICE = re.compile(r"^[ \t]*service[ \t]+(\w+)[ \t\n]*\{", re.MULTILINE)
+COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)  # blanked keeping line and column numbers
+VENDORED = re.compile(r"/(?:vendor|third_party|third-party|node_modules)/", re.IGNORECASE)
 
 
 def specs(index):
@@ -92,11 +96,26 @@ def specs(index):
         if kind:
             data = load_stream(text).documents[0].data  # JSON is YAML: keep positions
             found.append((path, kind, data, _version_at(path, data)))
-    protos = index.repo.glob("**/*.proto")
-    if protos and index.repo.glob("**/buf.yaml", "**/buf.work.yaml"):
-        found.append((protos[0], "protobuf", None, Location(protos[0], 1, 1)))
+    found.extend(_protos(index))
     for path in index.repo.glob("**/*.graphql", "**/*.graphqls", "**/schema.gql"):
         found.append((path, "graphql", None, Location(path, 1, 1)))
+    return found
+
+
+def _protos(index):
+    """gRPC APIs: committed .proto files that declare a ``service`` (buf.yaml is not required: the .proto is the
+    description, buf only lints it). Message-only files and vendored copies describe no API of this repository.
+    ``data`` is the tuple of service names; the location is the first ``service`` line."""
+    found = []
+    paths = [p for p in index.repo.glob("**/*.proto") if not VENDORED.search("/" + index.repo.local(p))]
+    for path in sorted(paths, key=lambda p: (p.count("/"), p.lower())):
+        text = COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), index.repo.text(path) or "")
+        services = list(SERVICE.finditer(text))
+        if services:
+            first = services[0]
+            line = text.count("\n", 0, first.start()) + 1
+            col = first.start() - text.rfind("\n", 0, first.start())
+            found.append((path, "protobuf", tuple(m.group(1) for m in services), Location(path, line, col)))
     return found
 
 
@@ -147,7 +166,7 @@ def check(index, opts):
         return
     if not found:
         yield subject.fail(f"No machine-readable API description for the API that {exposed[0].ref} exposes: commit "
-                           f"an OpenAPI 3 document (or .proto with buf.yaml, or GraphQL SDL).",
+                           f"an OpenAPI 3 document (or the .proto files of a gRPC API, or GraphQL SDL).",
                            at=index.repo.anchor(), key_path="api-spec.missing",
                            related=(Related(exposed[0].name_at(), f"{exposed[0].ref} exposes the API"),))
         return
@@ -173,7 +192,7 @@ def _current(index, opts, subject, spec, sources, failed, check_chart):
               and (check_chart or _names_spec(s.text, index.repo.local(path)))]
     if checks:
         if not failed:
-            yield subject.passed(f"CI checks {path} for drift ({checks[0].job.display})")
+            yield subject.passed(f"CI checks {_label(spec)} for drift ({checks[0].job.display})")
         return
     fresh = docs(index).changed([path])
     if not fresh.known:
@@ -182,10 +201,16 @@ def _current(index, opts, subject, spec, sources, failed, check_chart):
         return
     if not sources:
         if not failed:
-            yield subject.passed(f"{path}; no route sources to compare with")
+            yield subject.passed(f"{_label(spec)}; no route sources to compare with")
         return
     yield from stale_outcomes(index, "API description", subject, path, fresh, at, tuple(sources),
                               opts["doc_staleness_days"], f"api-spec.{path}" if not check_chart else "api-spec")
+
+
+def _label(spec) -> str:
+    """The spec's path, with the gRPC services a .proto describes."""
+    path, kind, data, _ = spec
+    return f"{path} (gRPC {', '.join(data)})" if kind == "protobuf" else path
 
 
 def _configured(value) -> list[dict]:
@@ -216,7 +241,8 @@ def _monorepo(index, opts, configured, found):
         subject = index.repo.subject(f"api-docs/{entry['name']}", f"API documentation of {entry['name']}")
         spec = by_path.get(entry["spec"].lower().lstrip("./"))
         if spec is None:
-            what = ("is not an OpenAPI, Swagger or AsyncAPI document" if index.repo.glob(entry["spec"])
+            what = ("is not an OpenAPI, Swagger or AsyncAPI document nor a .proto declaring a service"
+                    if index.repo.glob(entry["spec"])
                     else "does not exist")
             yield subject.fail(f"The API description {entry['spec']} named in rules.options.DOC003.specs {what}. "
                                f"Commit the service's spec there or fix the path.", at=index.repo.anchor(),

@@ -8,8 +8,11 @@ the text), name the mechanism the repository really uses (Argo CD / GitOps when 
 Helm when there is a chart (or `kubectl apply`, kustomize or skaffold when plain manifests are committed
 beside it), else the CI workflow that deploys), and its relative links must resolve.
 Instructions to `kubectl apply` while an Argo CD Application syncs automatically contradict the
-repository. "Installation" and "Getting started" sections are developer setup, not a deployment
-procedure. Libraries and charts (`project.type`) are not deployed on their own.
+repository. "Installation", "Getting started" and "Quickstart" sections are developer setup, not a
+deployment procedure, unless they run a command that deploys to a cluster (`kubectl apply`, `helm
+upgrade --install`, `skaffold run`, `argocd app sync`...). When several sections qualify, the one that
+covers the most is judged; on a tie, one holding a deploy command beats a list of links, then the
+earlier wins. Libraries and charts (`project.type`) are not deployed on their own.
 
 ## Why it matters
 Whoever deploys at a bad moment (an incident, a holiday) needs the real procedure, not the one the team
@@ -55,9 +58,14 @@ from ._delivery import delivery, lines_matching
 TOPICS = (
     SectionSpec("Environments", (r"environment|staging|production|\bprod\b|\bdev\b|cluster",), in_text=True),
     SectionSpec("Prerequisites", (r"prerequisite|requirement|before you|you need|requires|access to",), in_text=True),
-    SectionSpec("Verification", (r"verif|smoke|health ?check|check that|confirm|validat|dashboard|monitor",),
+    SectionSpec("Verification", (r"verif|smoke|health ?check|check that|confirm|validat|dashboard|monitor|"
+                                 r"rollout status|kubectl get pods|pods? (?:to be |are |is )?(?:ready|running)",),
                 in_text=True),
 )
+# a command that deploys to a cluster: it makes a "Quickstart" a procedure and beats a list of links
+DEPLOY_COMMAND = (r"kubectl\s+(?:apply|create|replace)\b|kubectl\s+kustomize|helm\s+(?:upgrade|install)\b|"
+                  r"kustomize\s+build|skaffold\s+(?:run|deploy)\b|argocd\s+app\s+(?:sync|create)\b|"
+                  r"flux\s+(?:create|reconcile)\b|timoni\s+(?:apply|bundle\s+apply)\b|gcloud\s+deploy\b",)
 
 
 def requirement(min_words):
@@ -67,8 +75,8 @@ def requirement(min_words):
                "docs/**/deploy*.md", "docs/release*.md", "RELEASE.md", "RELEASING.md", "docs/deploy*.rst",
                "docs/deploy*.adoc"),
         headings=(r"deploy|releas|roll[ -]?out|deliver|promot|ship",),
-        exclude_headings=(r"roll[ -]?back|revert|install|getting started|quick ?start|local|develop|\bnotes?\b|"
-                          r"changelog|history|badge",),
+        exclude_headings=(r"roll[ -]?back|revert|local|develop|\bnotes?\b|changelog|history|badge",),
+        content=DEPLOY_COMMAND, content_headings=(r"install|getting started|quick ?start",),
         exclude_paths=("CHANGELOG.md", "**/CHANGELOG.md", "SECURITY.md"),
         sections=TOPICS, min_words=min_words,
         fix="Add docs/deploy.md (or a README 'Deployment' section) covering environments, prerequisites, the "
