@@ -17,7 +17,6 @@ from .inputs.files import MANIFEST_SUFFIXES, decode, find_root, list_files, read
 from .helm.stage import HelmStage
 from .inputs.yaml_docs import YMap, YSeq, load_stream
 from .merge import merge
-from .model.docs import suppression_texts
 from .model.context_folders import in_context_folder
 from .model.index import RepoIndex
 from .model.objects import K8sObject
@@ -308,10 +307,9 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
         loader.rl001(path, message, line, col)
     findings = [f for r in runs for f in r.findings] + [f for f in loader.findings if f.code in selected_codes]
     # rendered Helm output: findings, waivers and comments move to the templates that caused them
-    source_map = helm.mapper(loader.objects, lambda path: (_input_for(path, loader.inputs) or {}).get("chart"))
+    helm.mapper(loader.objects, lambda path: (_input_for(path, loader.inputs) or {}).get("chart"))
     findings = helm.remap(findings)
-    findings = _apply_suppressions(findings, runs, selected_codes, index, loader, source_map, config, options,
-                                   cwd, root)
+    findings = _apply_suppressions(findings, runs, selected_codes, index, loader, helm, config, options, cwd, root)
 
     outcomes = helm.remap_outcomes({r.meta.code: r.outcomes for r in runs})
     statuses = {meta.code: rule_status(outcomes.get(meta.code, []), [f for f in findings if f.code == meta.code])
@@ -352,7 +350,7 @@ def _settings_snapshot(options: RunOptions, cwd: str) -> str | None:
     if not os.path.isfile(snapshot_path):
         raise ConfigError(f"{options.github_settings}: GitHub settings snapshot not found (write one with "
                           "`readylint snapshot github OWNER/REPO`)")
-    from .model.github_settings import check_snapshot_file
+    from .model.github_snapshot import check_snapshot_file
 
     problem = check_snapshot_file(snapshot_path)
     if problem:
@@ -389,16 +387,19 @@ def _evaluate(selected, index: RepoIndex, config: Config, gap) -> list:
     return runs
 
 
-def _apply_suppressions(findings, runs, selected_codes, index, loader, source_map, config, options, cwd, root):
+def _apply_suppressions(findings, runs, selected_codes, index, loader, helm, config, options, cwd, root):
     """Annotations, inline comments (manifests, templates, docs), config ignores and the baseline; then the
     RL002/RL003 findings about the suppressions themselves, merged and sorted."""
     suppressor = Suppressor({r.meta.code for r in runs if not r.error} | {"RL001"}, options.today)
     for subject_key, code, reason, location in _waivers_of_all_objects(index):
-        suppressor.add_annotation(subject_key, code, reason, source_map.primary(location))
-    for path, text in {**loader.texts, **source_map.template_texts()}.items():
+        suppressor.add_annotation(subject_key, code, reason, helm.primary(location))
+    for path, text in {**loader.texts, **helm.template_texts()}.items():
         suppressor.add_inline_comments(path, text)
-    for path, text in suppression_texts(index):  # `<!-- readylint: ignore[...] -->` in the docs rules read
-        suppressor.add_inline_comments(path, text)
+    if "_docset" in vars(index):  # `<!-- readylint: ignore[...] -->` in the docs the rules read
+        from .model.docs import suppression_texts
+
+        for path, text in suppression_texts(index):
+            suppressor.add_inline_comments(path, text)
     for entries, path, positions in config.ignore_sources():  # each file's ignores (extends.py)
         suppressor.add_config_ignores(entries, path, positions)
     if options.baseline:

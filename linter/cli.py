@@ -150,7 +150,7 @@ def explain(rule, config):
 @click.argument("out_dir", default="docs/rules", required=False, type=click.Path(file_okay=False))
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages are out of date.")
 def docs(out_dir, check_only):
-    """Write the rule pages and their index to OUT_DIR (default: docs/rules)."""
+    """Write the rule pages and their index to OUT_DIR (default: docs/rules), and the rule catalogue."""
     from . import docsgen
 
     if check_only:
@@ -163,7 +163,7 @@ def docs(out_dir, check_only):
         click.echo(f"{out_dir} is up to date")
         return
     files = docsgen.write(out_dir)
-    click.echo(f"wrote {len(files) - 1} rule pages and the index to {out_dir}")
+    click.echo(f"wrote {len(files) - 3} rule pages and the index to {out_dir}, and the rule catalogue")
 
 
 if __name__ == "__main__":  # pragma: no cover

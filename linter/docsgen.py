@@ -1,4 +1,4 @@
-"""`readylint docs`: the rule pages under ``docs/rules/`` generated from the rule metadata.
+"""`readylint docs`: the rule pages under ``docs/rules/`` and the rule catalogue, generated from the rule modules.
 
 Each page is ``RuleMeta.markdown()`` (the text `readylint explain` prints and SARIF embeds as help)
 plus a one-line footer; ``README.md`` indexes the implemented rules by checklist section. Output is
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .registry import all_rules, checklist
+from .registry import catalogue_texts, checklist, discover_rules
 
 INDEX = "README.md"
 FOOTER = "\n[All rules](README.md)\n"
@@ -59,11 +59,13 @@ def index_text(metas) -> str:
 
 
 def generate(out_dir) -> dict[Path, str]:
-    """Every generated file under OUT_DIR and its text: one page per rule, then the index."""
+    """Every generated file and its text: one page per rule and the index under OUT_DIR, then the rule
+    catalogue that runs read instead of importing every rule module (``registry.catalogue_texts``)."""
     out = Path(out_dir)
-    metas = all_rules()
+    metas = discover_rules()
     files = {out / page_name(m): page_text(m) for m in metas}
     files[out / INDEX] = index_text(metas)
+    files.update({Path(path): text for path, text in catalogue_texts(metas).items()})
     return files
 
 
@@ -95,6 +97,6 @@ def check(out_dir) -> list[str]:
         if not path.is_file():
             problems.append(f"{path}: missing")
         elif path.read_bytes() != text.encode("utf-8"):
-            problems.append(f"{path}: differs from the generated page")
+            problems.append(f"{path}: differs from the generated text")
     problems += [f"{path}: stale (no such rule)" for path in _stale(out, files)]
     return problems

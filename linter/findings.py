@@ -1,7 +1,6 @@
 """Locations, findings and outcomes: the small frozen records every rule and reporter shares."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not-applicable"
@@ -103,6 +102,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """readylint/v1: stable across moves, reorders and unrelated edits (integrations.md S11)."""
+        import hashlib  # only SARIF and the baseline need fingerprints: the text report skips the import
+
         raw = "\x1f".join(("v1", self.code, self.environment, self.subject, self.key_path))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 

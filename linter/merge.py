@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .findings import Related
-from .helm.locate import MERGE_KEY
+
+MERGE_KEY = "_renderKey"  # finding property set by helm/locate.py: (what makes renders the same finding, origin)
 
 
 def merge(findings: list) -> list:

@@ -1,13 +1,16 @@
 """Rule metadata, the @rule decorator and discovery of the rule modules.
 
-The decorator only attaches a frozen RuleMeta; discovery walks ``readylint.rules`` on first use and
-checks the catalogue against the shipped ``checklist.yaml`` (codes, slugs and order are a contract).
+The decorator only attaches a frozen RuleMeta. ``readylint docs`` walks ``readylint.rules``, checks what it
+finds against the shipped ``checklist.yaml`` (codes, slugs and order are a contract) and writes the result
+to ``data/catalogue.json``; a run reads that file and imports a rule's module only when the rule runs.
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import json
+import os
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -171,11 +174,78 @@ def all_rules() -> tuple[RuleMeta, ...]:
         m for m in shipped if m.code.startswith("RL"))
 
 
+CATALOGUE = os.path.join(os.path.dirname(__file__), "data", "catalogue.json")
+CATALOGUE_DOCS = os.path.join(os.path.dirname(__file__), "data", "catalogue-docs.json")  # read only when shown
+CATALOGUE_FIELDS = ("code", "slug", "scope", "severity", "confidence", "evidence", "options", "since", "status",
+                    "security_severity", "section", "section_title", "text")
+
+
+class LazyCheck:
+    """A shipped rule's ``check``, imported on its first call: a run imports only the rules it evaluates.
+
+    Importing all rule modules (and the models they pull in) costs more than linting a small file, so
+    the catalogue carries the metadata and the module is loaded only when the rule runs.
+    """
+
+    __slots__ = ("module", "_func")
+
+    def __init__(self, module: str):
+        self.module, self._func = module, None
+
+    def __call__(self, index, opts):
+        if self._func is None:
+            self._func = importlib.import_module(self.module).check
+        return self._func(index, opts)
+
+    def __repr__(self) -> str:
+        return f"LazyCheck({self.module!r})"
+
+
+class LazyDoc(Mapping):
+    """A shipped rule's documentation sections, read from the catalogue's docs file when first shown."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def _sections(self) -> dict:
+        return _catalogue_docs().get(self.code, {})
+
+    def __getitem__(self, key):
+        return self._sections()[key]
+
+    def __iter__(self):
+        return iter(self._sections())
+
+    def __len__(self) -> int:
+        return len(self._sections())
+
+
+@lru_cache(maxsize=1)
+def _catalogue_docs() -> dict:
+    with open(CATALOGUE_DOCS, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 @lru_cache(maxsize=1)
 def builtin_rules() -> tuple[RuleMeta, ...]:
-    """Every rule in checklist order, then RL001–RL003; checks the catalogue on the way."""
-    import readylint.rules as package
+    """Every rule in checklist order, then RL001–RL003, from the generated catalogue (``readylint docs``)."""
+    with open(CATALOGUE, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    return tuple(RuleMeta(**{name: entry[name] for name in CATALOGUE_FIELDS}, doc=LazyDoc(entry["code"]),
+                          check=LazyCheck(entry["module"])) for entry in entries)
+
+
+def discover_rules() -> tuple[RuleMeta, ...]:
+    """Import every rule module and build the catalogue from them, checking it against checklist.yaml.
+
+    Only ``readylint docs`` and the tests call this; runs read the generated catalogue instead.
+    """
+    import pkgutil
     from dataclasses import replace
+
+    import readylint.rules as package
 
     found: dict[str, RuleMeta] = {}
     slugs: set[str] = set()
@@ -208,6 +278,16 @@ def builtin_rules() -> tuple[RuleMeta, ...]:
     if found:
         raise CatalogueError(f"rules not in checklist.yaml: {', '.join(sorted(found))}")
     return tuple(ordered)
+
+
+def catalogue_texts(metas) -> dict[str, str]:
+    """The catalogue files for ``metas`` (path -> deterministic JSON): the metadata with each rule's module,
+    and the documentation sections by code."""
+    entries = [{**{name: getattr(m, name) for name in CATALOGUE_FIELDS}, "module": m.check.__module__}
+               for m in metas]
+    docs = {m.code: dict(m.doc) for m in metas}
+    return {CATALOGUE: json.dumps(entries, indent=1, ensure_ascii=False) + "\n",
+            CATALOGUE_DOCS: json.dumps(docs, indent=1, ensure_ascii=False) + "\n"}
 
 
 def find_rule(code_or_slug: str) -> RuleMeta | None:

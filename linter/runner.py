@@ -1,7 +1,6 @@
 """Run the selected rules over the index: stamp each rule's identity on its drafts, catch errors."""
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 
 from .findings import FAIL, Finding, Outcome
@@ -62,5 +61,7 @@ def run_rule(meta: RuleMeta, index, config) -> RuleRun:
             if outcome.status == FAIL and outcome.finding is not None:
                 run.findings.append(finding_from(meta, outcome, override))
     except Exception:  # a rule bug: the other rules finish, the run exits 2
+        import traceback
+
         run.error = f"internal error in rule {meta.code} ({meta.slug}):\n{traceback.format_exc()}"
     return run

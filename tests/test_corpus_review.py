@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from readylint.findings import Finding, Location
-from readylint.helm.locate import MERGE_KEY
+from readylint.merge import MERGE_KEY
 from readylint.merge import merge
 from readylint.model.repository import RepositoryFiles
 from tests.helpers import lint

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from readylint.cli import main
 from readylint.findings import Location
 from readylint.model import codeowners
-from readylint.model.github_settings import Snapshot, protection_of
+from readylint.model.github_settings import protection_of
+from readylint.model.github_snapshot import Snapshot
 from readylint.rules.cd.cd005_branch_protection import item_states, reached_tier
 
 from .conftest import CORPUS, FIXTURES, needs_shared

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from readylint.cli import main
 from readylint.github import snapshot as writer
-from readylint.model.github_settings import validation_errors
+from readylint.model.github_snapshot import validation_errors
 
 from .conftest import CORPUS, FIXTURES, needs_shared
 

@@ -260,7 +260,7 @@ def render(document: dict) -> str:
 
 def write(document: dict, out: str) -> None:
     """Validate against the shipped schema, then replace ``out`` atomically (never a partial file)."""
-    from ..model.github_settings import validation_errors
+    from ..model.github_snapshot import validation_errors
 
     errors = validation_errors(document)
     if errors:

@@ -14,6 +14,7 @@ import json
 import posixpath
 import re
 
+from .. import lazy_re
 from ..inputs.yaml_docs import YMap, YSeq, load_stream
 from ..model.objects import mapping, sequence
 
@@ -22,8 +23,8 @@ MODIFIERS = {"selector", "values", "template"}
 MAX_NESTING = 3  # Argo CD allows matrix/merge inside matrix/merge one level deep; be a little lenient
 MAX_PARAMETER_SETS = 500
 MAX_FILE_BYTES = 1024 * 1024
-FAST = re.compile(r"\{\{([^{}]*)\}\}")
-GO_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+FAST = lazy_re.compile(r"\{\{([^{}]*)\}\}")
+GO_ACTION = lazy_re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 
 
 class Unsupported(Exception):
@@ -346,7 +347,7 @@ def _text(value: str, params: dict, go: bool, strict: bool) -> str:
     return GO_ACTION.sub(gotemplate, value) if go else FAST.sub(fast, value)
 
 
-TOKEN = re.compile(r'\s*(\(|\)|\||"(?:[^"\\]|\\.)*"|`[^`]*`|-?\d+(?:\.\d+)?|\$?\.[\w.]*|[A-Za-z_]\w*)')
+TOKEN = lazy_re.compile(r'\s*(\(|\)|\||"(?:[^"\\]|\\.)*"|`[^`]*`|-?\d+(?:\.\d+)?|\$?\.[\w.]*|[A-Za-z_]\w*)')
 FUNCTIONS = {
     "lower": lambda s: go_str(s).lower(), "upper": lambda s: go_str(s).upper(), "trim": lambda s: go_str(s).strip(),
     "normalize": lambda s: sanitize(go_str(s)), "toString": go_str, "quote": lambda s: json.dumps(go_str(s)),

@@ -3,7 +3,8 @@
 Each Application (and each Application an ApplicationSet generates, see `appset`) whose Helm or
 kustomize source is a folder of this repository becomes a job with the Application's releaseName,
 valueFiles (`$ref/…` included), values or valuesObject, parameters, fileParameters and destination
-namespace. Sources in other repositories and Helm-repository charts are not ours to render.
+namespace, or with its kustomize options (see `kustomize_options`). Sources in other repositories and
+Helm-repository charts are not ours to render.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import subprocess
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap
 from ..model.objects import dig, mapping, sequence
+from . import kustomize_options
 from .appset import MAX_FILE_BYTES, Generators, Unsupported, substitute
 from .render import KUSTOMIZATION_FILES, RenderJob
 from .sources import ChartIndex, join
@@ -82,17 +84,24 @@ class ArgoPlanner:
                 continue
             job = RenderJob(label=label, kind="helm", chart_dir=directory, anchor=anchor, release=name,
                             namespace=namespace, environment=name)
+            env = {"ARGOCD_APP_NAME": name, "ARGOCD_APP_NAMESPACE": namespace, "ARGOCD_APP_SOURCE_PATH": directory,
+                   "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL") or ""),
+                   "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision") or "")}
             if self.charts.chart(directory) is not None:
-                env = {"ARGOCD_APP_NAME": name, "ARGOCD_APP_NAMESPACE": namespace, "ARGOCD_APP_SOURCE_PATH": directory,
-                       "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL") or ""),
-                       "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision") or "")}
                 self._helm_options(job, mapping(source.get("helm")) or YMap(), refs, path, env)
             elif any(self.charts.is_file(join(directory, f)) for f in KUSTOMIZATION_FILES):
                 job.kind = "kustomize"
-                ignored = sorted(set(mapping(source.get("kustomize")) or ()) - {"version"})
+                env["ARGOCD_APP_NAMESPACE"] = str(dig(spec, "destination", "namespace") or "")
+                env["ARGOCD_APP_PROJECT_NAME"] = str(spec.get("project") or "")
+                options = mapping(source.get("kustomize")) or YMap()
+                job.kustomize, ignored, unknown = kustomize_options.plan(options, env)
+                job.kustomize_at = kustomize_options.positions(options, path)
                 if ignored:
                     self.notes.append((path, f"{label}: kustomize options {', '.join(ignored)} are not applied "
                                              "when readylint builds the kustomization"))
+                if unknown:
+                    self.notes.append((path, f"{label}: kustomize options use {', '.join(unknown)}, which only "
+                                             "Argo CD knows; readylint leaves them as written"))
             else:
                 continue  # a plain folder of manifests: already read as files
             self.jobs.append(job)

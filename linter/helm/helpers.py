@@ -7,14 +7,14 @@ includes in turn), so the finding lands where the key is written.
 from __future__ import annotations
 
 import os
-import re
 
+from .. import lazy_re
 from .sources import ChartIndex, join
 
-DEFINE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"')
-CALL = re.compile(r'\b(?:include|template)\s+"([^"]+)"\s*([^|)}]*)')
-BLOCK_OPEN = re.compile(r"\{\{-?\s*(?:if|with|range|define|block)\b")
-BLOCK_END = re.compile(r"\{\{-?\s*end\b")
+DEFINE = lazy_re.compile(r'\{\{-?\s*define\s+"([^"]+)"')
+CALL = lazy_re.compile(r'\b(?:include|template)\s+"([^"]+)"\s*([^|)}]*)')
+BLOCK_OPEN = lazy_re.compile(r"\{\{-?\s*(?:if|with|range|define|block)\b")
+BLOCK_END = lazy_re.compile(r"\{\{-?\s*end\b")
 MAX_FILES = 400
 
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from ..findings import Location, Related
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap, load_stream
+from ..merge import MERGE_KEY
 from . import helpers, mapping, scopes
 from .sources import ChartIndex, join
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 RENDERED_MESSAGE = "The rendered object, as Kubernetes receives it."
-MERGE_KEY = "_renderKey"
 MAX_HELPER_DEPTH = 3  # helpers that include helpers
 
 
@@ -55,6 +55,7 @@ class SourceMap:
         self.templates: set[str] = set()  # templates some location was mapped to
         self.helpers = helpers.Helpers(charts, self._template_lines)
         self._committed: dict[str, list] = {}  # kind -> objects read from repository files (kustomize sources)
+        self._read: dict[int, set] = {}  # id(kustomize job) -> the resource files its kustomization lists
         counts: dict[tuple, int] = {}
         rendered = {obj.path for obj in objects if obj.source} | set(renders)
         if any(job.kind == "kustomize" for job in renders.values()):
@@ -190,16 +191,25 @@ class SourceMap:
         return None
 
     def _to_resource(self, loc: Location, obj, job) -> Mapped | None:
-        """Kustomize output names no source: the repository object of the same kind whose name the
-        output's name contains (prefixes and suffixes), nearest the kustomization, at the same key."""
-        candidates = [o for o in self._committed.get(obj.kind, ()) if o.api_version == obj.api_version
-                      and o.name and o.name in obj.name]
-        if not candidates:
+        """Kustomize output names no source: the repository object it comes from (`kustomize_source`, among
+        the files the kustomization lists, else any), at the same key; the Application option that set the
+        value there (the replica count) follows as a related location."""
+        from . import kustomize_tree  # only runs when a kustomization was rendered
+
+        committed = self._committed.get(obj.kind, ())
+        if id(job) not in self._read:
+            self._read[id(job)] = kustomize_tree.read_files(self.root, job.chart_dir, job.kustomize.get(
+                "components", ())).resources
+        listed = [o for o in committed if o.path in self._read[id(job)]]
+        best = kustomize_source(obj, listed or committed, job.chart_dir)  # its resources, else any file
+        if best is None:
             return None
-        best = max(candidates, key=lambda o: (o.name == obj.name, _shared(o.path, job.chart_dir), -len(o.path)))
         segments = mapping.key_path_at(obj.data, loc.line, loc.col) or []
         at = best.at(*segments) if segments else best.name_at()
         mapped = Mapped(at)
+        option = _set_by_application(job, best, segments)
+        if option is not None:
+            mapped.related.append(Related(option[0], f"`{option[1]}` of {job.label} sets it here."))
         mapped.merge_key = (best.path, best.doc_index, tuple(map(str, segments)))
         return mapped
 
@@ -243,6 +253,13 @@ class SourceMap:
         return self._values[source], source
 
 
+def _set_by_application(job, source, segments) -> tuple | None:
+    """(Location, option) of the Application's kustomize option that sets the key at ``segments`` of a
+    rendered object whose repository source is ``source`` (today: its replica count)."""
+    found = job.kustomize_at.get(("replicas", source.name)) if segments[:2] == ["spec", "replicas"] else None
+    return (found, "kustomize.replicas") if found else None
+
+
 def _argument_dot(argument: str):
     """The dot inside a helper called with ``argument``: the root context, a values path, or unknown."""
     argument = argument.strip().strip("()").strip()
@@ -250,6 +267,17 @@ def _argument_dot(argument: str):
         return scopes.ROOT
     match = re.fullmatch(r"\$?\.Values((?:\.[A-Za-z_][\w-]*)+)", argument)
     return match.group(1)[1:] if match else None
+
+
+def kustomize_source(obj, committed, directory: str):
+    """The repository object a kustomize output object comes from: same kind and API version, a name the
+    output's name contains (prefixes and suffixes), the same name first, then the longest (`web-worker` over
+    `web` for `prod-web-worker`), then the one nearest the kustomization folder ``directory``; None when none fits."""
+    candidates = [o for o in committed if o.kind == obj.kind and o.api_version == obj.api_version
+                  and o.name and o.name in (obj.name or "")]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda o: (o.name == obj.name, len(o.name), _shared(o.path, directory), -len(o.path)))
 
 
 def _shared(path: str, directory: str) -> int:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..inputs.yaml_docs import YMap, YSeq
 from . import scopes
 
-SEPARATOR = re.compile(r"^---\s*(#.*)?$")
+SEPARATOR = lazy_re.compile(r"^---\s*(#.*)?$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ..findings import Location
+from . import kustomize_options
 from .sources import ChartIndex, join
 
 DEFAULT_TIMEOUT_SECONDS = 60
@@ -45,6 +46,8 @@ class RenderJob:
     flags: list = field(default_factory=list)  # further helm template flags (--skip-tests, --kube-version …)
     problem: str | None = None  # why this job cannot be rendered (found while planning it)
     also: list = field(default_factory=list)  # further places that define this very render (a twin ApplicationSet)
+    kustomize: dict = field(default_factory=dict)  # an Application's kustomize options (kustomize_options.plan)
+    kustomize_at: dict = field(default_factory=dict)  # where the Application sets them (kustomize_options.positions)
 
 
 @dataclass
@@ -174,8 +177,18 @@ def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):
             break
     else:
         return None, f"{job.chart_dir} holds no kustomization.yaml"
-    return _run(tools.kustomize + [os.path.join(charts.root, job.chart_dir)], tools.timeout, scratch,
-                "kustomize build")
+    folder = os.path.join(charts.root, job.chart_dir)
+    if job.kustomize:  # Argo CD edits a copy of the folder, then builds it
+        why = kustomize_options.unreadable(job.kustomize, job.chart_dir)
+        if why:
+            return None, why
+        try:
+            folder = kustomize_options.prepare(charts.root, job.chart_dir, name, job.kustomize, scratch)
+        except kustomize_options.EditError as why:
+            return None, f"the kustomize options cannot be applied: {why}"
+        except OSError as exc:
+            return None, f"the kustomize options cannot be applied: {exc.strerror or exc}"
+    return _run(tools.kustomize + [folder], tools.timeout, scratch, "kustomize build")
 
 
 def _run(command, timeout, scratch, what) -> tuple[str | None, str | None]:

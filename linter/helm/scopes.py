@@ -11,16 +11,18 @@ from __future__ import annotations
 import bisect
 import re
 
+from .. import lazy_re
+
 ROOT = ""  # the dot is the chart's top-level context (.Values, .Release …)
-ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
-STRING = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
-REFERENCE = re.compile(
+ACTION = lazy_re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+STRING = lazy_re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+REFERENCE = lazy_re.compile(
     r"(?P<abs>\$?\.Values(?P<abspath>(?:\.[A-Za-z_][\w-]*)*))"
     r"|(?P<var>\$[A-Za-z_]\w*)(?P<varpath>(?:\.[A-Za-z_][\w-]*)*)"
     r"|(?<![\w)\]$.])(?P<rel>\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)"
     r"|(?<![\w)\]$.])(?P<dot>\.)(?![\w.])")
-RANGE_VARS = re.compile(r"^(\$\w+)\s*(?:,\s*(\$\w+)\s*)?:?=\s*(.*)$", re.S)
-ASSIGN = re.compile(r"^(\$\w+)\s*:?=\s*(.*)$", re.S)
+RANGE_VARS = lazy_re.compile(r"^(\$\w+)\s*(?:,\s*(\$\w+)\s*)?:?=\s*(.*)$", re.S)
+ASSIGN = lazy_re.compile(r"^(\$\w+)\s*:?=\s*(.*)$", re.S)
 OPENERS = ("if ", "with ", "range ", "define ", "block ")
 
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from ..config import ConfigError
 from ..findings import EVIDENCE_UNAVAILABLE, Location, Subject
 from ..inputs.files import list_files
 from ..report import Note
-from .argocd import ArgoPlanner, repo_identities
-from .locate import SourceMap, remap_finding, remap_outcome
-from .render import RenderJob, find_tools, render
 from .sources import ChartIndex, join
+
+if TYPE_CHECKING:
+    from .locate import SourceMap
+    from .render import RenderJob
 
 RENDERED_EVIDENCE = ("M", "A")
 
@@ -71,6 +73,8 @@ class HelmStage:
         argo = [o for o in objects if o.group == "argoproj.io" and o.kind in ("Application", "ApplicationSet")
                 and o.production]  # an example Application deploys a demo, not this repository
         if argo:
+            from .argocd import ArgoPlanner, repo_identities  # Argo CD planning only when there are Applications
+
             repo_url = self.config.section("project").get("repo_url")
             planner = ArgoPlanner(self.charts, repo_identities(self.root, repo_url), self.all_files)
             jobs += planner.plan(argo)
@@ -78,6 +82,8 @@ class HelmStage:
         return jobs
 
     def _chart_job(self, directory, release, namespace, values, sets, environment, production) -> RenderJob:
+        from .render import RenderJob
+
         chart = self.charts.chart(directory)
         release = release or (chart.name if chart else "release")
         where = directory or "."
@@ -107,6 +113,8 @@ class HelmStage:
                                      "(--no-render): " + ", ".join(sorted({j.label for j in jobs})) + "."))
             self.failed = [(job, "rendering was turned off with --no-render") for job in jobs]
             return
+        from .render import find_tools, render  # the render machinery only when there is something to render
+
         helm_section = self.config.section("helm")
         tools = find_tools(self.options.helm_bin, helm_section.get("timeout_seconds"))
         if self.options.helm_bin and tools.helm is None:
@@ -136,6 +144,32 @@ class HelmStage:
                                                 "production": job.production})
             loader.texts.pop(path, None)  # its comments are the templates' own
         loader.notes[:] = [n for n in loader.notes if not (n.kind == "template" and _under(n.path, rendered_dirs))]
+        self._supersede_kustomize_sources(loader.objects)
+
+    def _supersede_kustomize_sources(self, objects) -> None:
+        """A committed object that a kustomize render deploys (renamed, patched, its replicas or images set by
+        the Application) is judged as rendered; read on its own it is context, not a second deployment. So are
+        the kustomization's patch files: pieces of the render, never objects of their own."""
+        if not any(job.kind == "kustomize" for job in self.renders.values()):
+            return
+        from .kustomize_tree import read_files
+        from .locate import kustomize_source
+
+        by_path: dict[str, list] = {}
+        for obj in objects:
+            by_path.setdefault(obj.path, []).append(obj)
+        for path, job in self.renders.items():
+            if job.kind != "kustomize":
+                continue
+            files = read_files(self.root, job.chart_dir, job.kustomize.get("components", ()),
+                               job.kustomize.get("patches", ()))
+            sources = [o for file in sorted(files.resources) for o in by_path.get(file, ())]
+            for obj in by_path.get(path, ()):
+                source = kustomize_source(obj, sources, job.chart_dir)
+                if source is not None:
+                    source.production = False
+            for obj in (o for file in files.patches for o in by_path.get(file, ())):
+                obj.production = False
 
     def _local_dependencies(self, directory: str, trail: tuple = ()) -> list[str]:
         """The `file://` charts a render reads, and theirs in turn (their templates were rendered too)."""
@@ -154,18 +188,37 @@ class HelmStage:
 
     # -- mapping -----------------------------------------------------------------------------------------
 
-    def mapper(self, objects, chart_for) -> SourceMap:
+    def mapper(self, objects, chart_for) -> None:
+        """Build the map from rendered locations to templates, when anything was rendered at all: most
+        repositories commit plain manifests, and their runs never load the mapping machinery."""
+        if not self.renders and not any(obj.source for obj in objects):
+            return
+        from .locate import SourceMap
+
         self.source_map = SourceMap(self.root, self.charts, objects, self.renders, chart_for)
         self.source_map.resolve_all()
-        return self.source_map
 
     def remap(self, findings: list) -> list:
+        if self.source_map is None:
+            return findings
+        from .locate import remap_finding
+
         return [remap_finding(f, self.source_map) for f in findings]
 
     def remap_outcomes(self, outcomes: dict) -> dict:
-        if not self.source_map.any:
+        if self.source_map is None or not self.source_map.any:
             return outcomes
+        from .locate import remap_outcome
+
         return {code: [remap_outcome(o, self.source_map) for o in items] for code, items in outcomes.items()}
+
+    def primary(self, location: Location) -> Location:
+        """Where a location of rendered output belongs in the repository (itself when nothing was rendered)."""
+        return self.source_map.primary(location) if self.source_map is not None else location
+
+    def template_texts(self) -> dict[str, str]:
+        """Texts of the templates that rendered output was mapped to (for their `# readylint:` comments)."""
+        return self.source_map.template_texts() if self.source_map is not None else {}
 
     def unavailable(self, meta) -> list:
         """Evidence-unavailable outcomes of a manifest rule for every render that could not run."""
@@ -184,7 +237,8 @@ def _inputs(job: RenderJob) -> tuple:
     inputs share one `helm template` run (each still gets its own copy of the output, under its own label)."""
     return (job.kind, job.chart_dir, job.release, job.namespace, tuple(job.value_files), tuple(job.value_texts),
             json.dumps([data for _, data in job.value_objects], sort_keys=True, default=str),
-            tuple(job.set_values), tuple(job.set_strings), tuple(job.set_files), tuple(job.flags), job.problem)
+            tuple(job.set_values), tuple(job.set_strings), tuple(job.set_files), tuple(job.flags), job.problem,
+            json.dumps(job.kustomize, sort_keys=True))
 
 
 def _under(path: str | None, directories: set[str]) -> bool:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+from .. import lazy_re
+
+_SHA = lazy_re.compile(r"^[0-9a-f]{40}$")
 _MARK = "\x1e"
 
 

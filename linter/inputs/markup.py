@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .. import lazy_re
 from .yaml_docs import YMap, load_stream
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -18,29 +19,29 @@ ADOC_SUFFIXES = (".adoc", ".asciidoc", ".asc")
 DOC_SUFFIXES = MARKDOWN_SUFFIXES + RST_SUFFIXES + ADOC_SUFFIXES
 
 # Stub markers: words that say "not written yet" and never count towards a section's length.
-STUB = re.compile(r"\b(?:TODO|TBD|TBC|FIXME|XXX|WIP|lorem ipsum(?: dolor)?|coming soon|to be (?:written|done|"
+STUB = lazy_re.compile(r"\b(?:TODO|TBD|TBC|FIXME|XXX|WIP|lorem ipsum(?: dolor)?|coming soon|to be (?:written|done|"
                   r"defined|determined)|placeholder|fill (?:me )?in)\b|<[a-z][\w .-]*>|\{\{[^{}]*\}\}|\.\.\.",
                   re.IGNORECASE)
-WORD = re.compile(r"[^\W_][\w'’./:-]*", re.UNICODE)
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
-_MD_LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<target><[^<>\[]*>|[^)\s\[]+)"
+WORD = lazy_re.compile(r"[^\W_][\w'’./:-]*", re.UNICODE)
+_ATX = lazy_re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = lazy_re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = lazy_re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
+_MD_LINK = lazy_re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<target><[^<>\[]*>|[^)\s\[]+)"
                       r"(?:\s+\"[^\"]*\")?\)")
-_MD_IMAGE = re.compile(r"!\[(?P<text>[^\[\]]*)\]\((?P<target>[^)\s\[]+)")
-_MD_REFDEF = re.compile(r"^ {0,3}\[(?P<text>[^\]]+)\]:\s*(?P<target>\S+)")
-_HTML_HREF = re.compile(r"<a\s[^<>]*href=\"(?P<target>[^\"<>]+)\"", re.IGNORECASE)
-_HTML_ID = re.compile(r"<a\s[^<>]*(?:name|id)=\"(?P<id>[^\"<>]+)\"", re.IGNORECASE)
-_RST_ADORN = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
-_RST_LINK = re.compile(r"`(?P<text>[^`<]*)<(?P<target>[^>`]+)>`_{1,2}")
-_RST_DOC = re.compile(r":doc:`(?:[^`<]*<)?(?P<target>[^`>]+)>?`")
-_RST_TARGET = re.compile(r"^\.\. _(?P<id>[^:]+):")
-_RST_FIELD = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
-_ADOC_TITLE = re.compile(r"^(={1,6}|#{1,6})[ \t]+(\S.*?)\s*$")
-_ADOC_LINK = re.compile(r"(?:link:|xref:)(?P<target>[^\s\[]+)\[(?P<text>[^\[\]]*)\]")
-_ADOC_XREF = re.compile(r"<<(?P<target>[^,<>]+)(?:,[^<>]*)?>>")
-_ADOC_ANCHOR = re.compile(r"^\[(?:\[(?P<a>[^\],]+)(?:,[^\]]*)?\]|#(?P<b>[\w-]+)(?:[^\w\]-][^\]]*)?)\]\s*$")
-_ADOC_ATTR = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+_MD_IMAGE = lazy_re.compile(r"!\[(?P<text>[^\[\]]*)\]\((?P<target>[^)\s\[]+)")
+_MD_REFDEF = lazy_re.compile(r"^ {0,3}\[(?P<text>[^\]]+)\]:\s*(?P<target>\S+)")
+_HTML_HREF = lazy_re.compile(r"<a\s[^<>]*href=\"(?P<target>[^\"<>]+)\"", re.IGNORECASE)
+_HTML_ID = lazy_re.compile(r"<a\s[^<>]*(?:name|id)=\"(?P<id>[^\"<>]+)\"", re.IGNORECASE)
+_RST_ADORN = lazy_re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}\s*$")
+_RST_LINK = lazy_re.compile(r"`(?P<text>[^`<]*)<(?P<target>[^>`]+)>`_{1,2}")
+_RST_DOC = lazy_re.compile(r":doc:`(?:[^`<]*<)?(?P<target>[^`>]+)>?`")
+_RST_TARGET = lazy_re.compile(r"^\.\. _(?P<id>[^:]+):")
+_RST_FIELD = lazy_re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+_ADOC_TITLE = lazy_re.compile(r"^(={1,6}|#{1,6})[ \t]+(\S.*?)\s*$")
+_ADOC_LINK = lazy_re.compile(r"(?:link:|xref:)(?P<target>[^\s\[]+)\[(?P<text>[^\[\]]*)\]")
+_ADOC_XREF = lazy_re.compile(r"<<(?P<target>[^,<>]+)(?:,[^<>]*)?>>")
+_ADOC_ANCHOR = lazy_re.compile(r"^\[(?:\[(?P<a>[^\],]+)(?:,[^\]]*)?\]|#(?P<b>[\w-]+)(?:[^\w\]-][^\]]*)?)\]\s*$")
+_ADOC_ATTR = lazy_re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 
 
 @dataclass(frozen=True, slots=True)

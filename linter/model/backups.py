@@ -11,6 +11,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from .objects import K8sObject, dig, mapping, sequence
 
 # Operator CRs that hold a database: (group, kind) -> where the CR keeps its own backup schedule, if anywhere.
@@ -28,10 +29,10 @@ DATABASE_CRS = {
     ("kafka.strimzi.io", "Kafka"): None,
     ("elasticsearch.k8s.elastic.co", "Elasticsearch"): None,
 }
-DATABASE_CHARTS = re.compile(r"^(postgresql(-ha)?|mysql|mariadb(-galera)?|mongodb(-sharded)?|cassandra|"
+DATABASE_CHARTS = lazy_re.compile(r"^(postgresql(-ha)?|mysql|mariadb(-galera)?|mongodb(-sharded)?|cassandra|"
                              r"elasticsearch|opensearch|clickhouse|cockroachdb|etcd|influxdb2?|minio|neo4j|"
                              r"timescaledb.*|kafka|rabbitmq|zookeeper)$")
-BACKUP_COMMAND = re.compile(r"pg_dump|pg_basebackup|mysqldump|mariadb-dump|mongodump|etcdctl snapshot|"
+BACKUP_COMMAND = lazy_re.compile(r"pg_dump|pg_basebackup|mysqldump|mariadb-dump|mongodump|etcdctl snapshot|"
                             r"velero backup|restic backup|kopia snapshot|\bbackup\b", re.IGNORECASE)
 
 
@@ -86,7 +87,7 @@ def database_chart_dependencies(index) -> list[tuple[str, str, int]]:
 
 # -- schedule arithmetic --------------------------------------------------------------------------------
 
-_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_GO_DURATION = lazy_re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import re
 
+from .. import lazy_re
 from .objects import K8sObject
 
 BUDGET_FIELDS = ("maxUnavailable", "minAvailable")
-_PERCENT = re.compile(r"^\s*(\d+)%\s*$")
+_PERCENT = lazy_re.compile(r"^\s*(\d+)%\s*$")
 
 
 def scaled(value, replicas: int) -> int | None:

@@ -21,6 +21,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from .. import lazy_re
 from ..findings import Location
 from ..inputs.yaml_docs import YMap, YSeq
 from .ci_triggers import CONTEXTS, outcomes, rules_location
@@ -30,7 +31,7 @@ PUSH_EVENTS = frozenset({"push"})
 DEFAULT_BRANCHES = ("main", "master", "trunk", "develop")
 GITLAB_RESERVED = frozenset({"stages", "include", "variables", "default", "workflow", "image", "services",
                              "before_script", "after_script", "cache", "types", "pages:deploy"})
-_NON_GATING_TAIL = re.compile(r"\|\|\s*(true|:|exit\s+0)\s*$")
+_NON_GATING_TAIL = lazy_re.compile(r"\|\|\s*(true|:|exit\s+0)\s*$")
 
 
 @dataclass(eq=False)
@@ -198,7 +199,7 @@ def main_pipeline(index) -> Pipeline | None:
     return sorted(candidates, key=lambda p: (not (p.events & PR_EVENTS), -len(p.jobs), p.path))[0]
 
 
-_INPUT_EXPR = re.compile(r"^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$")
+_INPUT_EXPR = lazy_re.compile(r"^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$")
 
 
 def _resolve_inputs(value, given: dict):
@@ -209,7 +210,7 @@ def _resolve_inputs(value, given: dict):
     return value
 
 
-EPHEMERAL_CLUSTER = re.compile(r"helm/kind-action|engineerd/setup-kind|container-tools/kind-action|"
+EPHEMERAL_CLUSTER = lazy_re.compile(r"helm/kind-action|engineerd/setup-kind|container-tools/kind-action|"
                                r"medyagh/setup-minikube|AbsaOSS/k3d-action|nolar/setup-k3d-k3s|"
                                r"kind\s+create\s+cluster|minikube\s+start|k3d\s+cluster\s+create|"
                                r"make\s+[\w-]*kind[\w-]*|ctlptl\s+create|get\.k3s\.io|\bk3s\b", re.I)
@@ -230,7 +231,7 @@ def _text(value) -> str:
     return str(value)
 
 
-_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+_MATRIX_REF = lazy_re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 
 
 def _expand_matrix(job, strategy) -> None:
@@ -314,15 +315,15 @@ def _glob_matches(glob: str, branch: str) -> bool:
 
 
 _EXCLUDES_PR = (
-    re.compile(r"github\.event_name\s*==\s*['\"](push|release|schedule|workflow_dispatch)['\"]"),
-    re.compile(r"github\.event_name\s*!=\s*['\"]pull_request['\"]"),
-    re.compile(r"github\.ref\s*==\s*['\"]refs/(heads|tags)/"),
-    re.compile(r"startsWith\(\s*github\.ref\s*,\s*['\"]refs/tags/"),
-    re.compile(r"github\.ref_type\s*==\s*['\"]tag['\"]"),
+    lazy_re.compile(r"github\.event_name\s*==\s*['\"](push|release|schedule|workflow_dispatch)['\"]"),
+    lazy_re.compile(r"github\.event_name\s*!=\s*['\"]pull_request['\"]"),
+    lazy_re.compile(r"github\.ref\s*==\s*['\"]refs/(heads|tags)/"),
+    lazy_re.compile(r"startsWith\(\s*github\.ref\s*,\s*['\"]refs/tags/"),
+    lazy_re.compile(r"github\.ref_type\s*==\s*['\"]tag['\"]"),
 )
-_ONLY_PR = (re.compile(r"github\.event_name\s*==\s*['\"]pull_request(_target)?['\"]"),
-            re.compile(r"github\.event\.workflow_run\.event\s*==\s*['\"]pull_request['\"]"),
-            re.compile(r"github\.event_name\s*!=\s*['\"]push['\"]"))
+_ONLY_PR = (lazy_re.compile(r"github\.event_name\s*==\s*['\"]pull_request(_target)?['\"]"),
+            lazy_re.compile(r"github\.event\.workflow_run\.event\s*==\s*['\"]pull_request['\"]"),
+            lazy_re.compile(r"github\.event_name\s*!=\s*['\"]push['\"]"))
 
 
 def _conjuncts(condition: str) -> list[str]:

@@ -8,17 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
+
 CI_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".github/actions/**/action.yml",
             ".github/actions/**/action.yaml", ".gitlab-ci.yml", ".gitlab/**/*.yml", ".gitlab/**/*.yaml")
-_DEPLOY = re.compile(r"\b(helm\s+(upgrade|install)|helmfile\s+(apply|sync)|kubectl\s+(apply|rollout\s+restart|"
+_DEPLOY = lazy_re.compile(r"\b(helm\s+(upgrade|install)|helmfile\s+(apply|sync)|kubectl\s+(apply|rollout\s+restart|"
                      r"set\s+image|replace)|argocd\s+app\s+sync|skaffold\s+(run|deploy)|flux\s+reconcile)"
                      r"\b[^\n]*")
-_ROLLBACK = re.compile(r"(--atomic|--rollback-on-failure|rollout\s+undo|helm\s+rollback)")
-_UNDO = re.compile(r"rollout\s+undo|helm\s+rollback")
-_TEST_CLUSTER = re.compile(r"kind\s+create\s+cluster|helm/kind-action|minikube\s+start|setup-minikube|get\.k3s\.io|"
+_ROLLBACK = lazy_re.compile(r"(--atomic|--rollback-on-failure|rollout\s+undo|helm\s+rollback)")
+_UNDO = lazy_re.compile(r"rollout\s+undo|helm\s+rollback")
+_TEST_CLUSTER = lazy_re.compile(r"kind\s+create\s+cluster|helm/kind-action|minikube\s+start|setup-minikube|get\.k3s\.io|"
                            r"k3d\s+cluster\s+create|k3d-action|k3s-action")
-_DEPLOYISH = re.compile(r"deploy|rollout|helm|argo|gitops|k8s|kube|promot|(^|[-_])cd([-_.]|$)", re.I)
-_REMOTE_WORKFLOW = re.compile(r"^\s*(?:-\s*)?uses:\s*['\"]?([\w.-]+/[\w.-]+/\.github/workflows/[^@\s'\"]+)@",
+_DEPLOYISH = lazy_re.compile(r"deploy|rollout|helm|argo|gitops|k8s|kube|promot|(^|[-_])cd([-_.]|$)", re.I)
+_REMOTE_WORKFLOW = lazy_re.compile(r"^\s*(?:-\s*)?uses:\s*['\"]?([\w.-]+/[\w.-]+/\.github/workflows/[^@\s'\"]+)@",
                               re.M)
 
 

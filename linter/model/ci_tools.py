@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from .ci import Step, all_steps
 
 IMAGE_SCAN, FS_SCAN, SAST, SCA, SECRETS, DAST, LICENCE = ("image-scan", "fs-scan", "sast", "sca", "secrets",
@@ -31,7 +32,7 @@ class Hit:
 def _cmd(pattern: str):
     """A command at the start of a shell line or after a pipe, `&&`, `;`, `sudo`, `run` or `exec`."""
     prefix = r"(?:^\s*|[;&|(]\s*|\s(?:sudo|exec|run|xargs|then|do)\s+)(?:[\w.~$/-]*/)?"
-    return re.compile(prefix + pattern, re.MULTILINE | re.IGNORECASE)
+    return lazy_re.compile(prefix + pattern, re.MULTILINE | re.IGNORECASE)
 
 
 # `make [-C dir] [VAR=value] [other targets] <target>`, and the task runners that name targets the same way.
@@ -226,10 +227,10 @@ COMMANDS = (
     (LINT, "terraform validate", _cmd(r"terraform\s+validate\b"), None, ""),
     (IMAGE_BUILD, "docker build", _cmd(r"docker\s+(buildx\s+)?build\b"), None, ""),
     (IMAGE_BUILD, "docker push", _cmd(r"docker\s+push\b"), None, ""),
-    (IMAGE_BUILD, "kaniko", re.compile(r"/kaniko/executor|\bexecutor\s+--context", re.I), None, ""),
+    (IMAGE_BUILD, "kaniko", lazy_re.compile(r"/kaniko/executor|\bexecutor\s+--context", re.I), None, ""),
     (IMAGE_BUILD, "buildah", _cmd(r"buildah\s+(bud|build|push)\b"), None, ""),
     (IMAGE_BUILD, "ko", _cmd(r"ko\s+(build|publish|resolve|apply)\b"), None, ""),
-    (IMAGE_BUILD, "jib", re.compile(r"jib(:build|:dockerBuild|\b)", re.I), None, ""),
+    (IMAGE_BUILD, "jib", lazy_re.compile(r"jib(:build|:dockerBuild|\b)", re.I), None, ""),
     (IMAGE_BUILD, "skaffold", _cmd(r"skaffold\s+(build|run)\b"), None, ""),
     (IMAGE_BUILD, "make image", _cmd(_MAKE + r"[\w.-]*(image|docker|container)[\w.-]*" + _END), None, ""),
     (BUILD, "go build", _cmd(r"go\s+build\b"), None, ""),
@@ -245,7 +246,7 @@ COMMANDS = (
     (DEPLOY, "argocd app sync", _cmd(r"argocd\s+app\s+(sync|set)\b"), None, ""),
     (DEPLOY, "helm upgrade", _cmd(r"helm\s+(upgrade|install)\b"), None, ""),
     (DEPLOY, "kubectl apply", _cmd(r"kubectl\s+(apply|set\s+image|rollout\s+restart)\b"), None, ""),
-    (DEPLOY, "GitOps image bump", re.compile(r"(kustomize\s+edit\s+set\s+image|yq\s.*image|sed\s.*image)"
+    (DEPLOY, "GitOps image bump", lazy_re.compile(r"(kustomize\s+edit\s+set\s+image|yq\s.*image|sed\s.*image)"
                                              r"[\s\S]*git\s+push", re.I), None, ""),
     (DEPLOY, "skaffold", _cmd(r"skaffold\s+(run|deploy)\b"), None, ""),
     (DEPLOY, "flux reconcile", _cmd(r"flux\s+reconcile\b"), None, ""),
@@ -255,26 +256,26 @@ COMMANDS = (
 )
 
 GITLAB_TEMPLATES = (
-    (IMAGE_SCAN, re.compile(r"(Jobs|Security)/Container-Scanning", re.I)),
-    (SAST, re.compile(r"Security/SAST|Jobs/SAST", re.I)),
-    (SCA, re.compile(r"Security/Dependency-Scanning|Jobs/Dependency-Scanning", re.I)),
-    (SECRETS, re.compile(r"Security/Secret-Detection|Jobs/Secret-Detection", re.I)),
-    (DAST, re.compile(r"Security/DAST|DAST\.gitlab-ci", re.I)),
-    (LICENCE, re.compile(r"Security/License-Scanning|Jobs/License-Scanning", re.I)),
+    (IMAGE_SCAN, lazy_re.compile(r"(Jobs|Security)/Container-Scanning", re.I)),
+    (SAST, lazy_re.compile(r"Security/SAST|Jobs/SAST", re.I)),
+    (SCA, lazy_re.compile(r"Security/Dependency-Scanning|Jobs/Dependency-Scanning", re.I)),
+    (SECRETS, lazy_re.compile(r"Security/Secret-Detection|Jobs/Secret-Detection", re.I)),
+    (DAST, lazy_re.compile(r"Security/DAST|DAST\.gitlab-ci", re.I)),
+    (LICENCE, lazy_re.compile(r"Security/License-Scanning|Jobs/License-Scanning", re.I)),
 )
 GITLAB_JOBS = {"container_scanning": IMAGE_SCAN, "semgrep-sast": SAST, "sast": SAST, "dependency_scanning": SCA,
                "gemnasium-dependency_scanning": SCA, "secret_detection": SECRETS, "dast": DAST,
                "license_scanning": LICENCE}
-NAMED_STEPS = ((E2E, re.compile(r"\be2e\b|end[- ]to[- ]end|smoke[- ]tests?", re.I)),
-               (INTEGRATION, re.compile(r"\bintegration[- ]tests?", re.I)),
-               (UNIT, re.compile(r"\bunit[- ]?tests?", re.I)),
-               (LOAD, re.compile(r"\b(load|performance|perf)[- ]tests?", re.I)))
-_SETUP_NAME = re.compile(r"\s*(set ?up|install|generate|upload|download|stop|start|cache|prepare|publish)\b", re.I)
+NAMED_STEPS = ((E2E, lazy_re.compile(r"\be2e\b|end[- ]to[- ]end|smoke[- ]tests?", re.I)),
+               (INTEGRATION, lazy_re.compile(r"\bintegration[- ]tests?", re.I)),
+               (UNIT, lazy_re.compile(r"\bunit[- ]?tests?", re.I)),
+               (LOAD, lazy_re.compile(r"\b(load|performance|perf)[- ]tests?", re.I)))
+_SETUP_NAME = lazy_re.compile(r"\s*(set ?up|install|generate|upload|download|stop|start|cache|prepare|publish)\b", re.I)
 # A job whose steps run inside a linter's image lints (sloth's check job runs its script in golangci-lint).
-LINTER_IMAGES = re.compile(r"golangci/golangci-lint|hadolint/hadolint|github/super-linter|super-linter/super-linter|"
+LINTER_IMAGES = lazy_re.compile(r"golangci/golangci-lint|hadolint/hadolint|github/super-linter|super-linter/super-linter|"
                            r"koalaman/shellcheck|pipelinecomponents/\w*lint|rhysd/actionlint|cytopia/\w*lint")
-SCANNER_IMAGES = ((IMAGE_SCAN, re.compile(r"aquasec/trivy|anchore/grype")), (SAST, re.compile(r"semgrep/semgrep")),
-                  (SECRETS, re.compile(r"zricethezav/gitleaks|gitleaks/gitleaks")))
+SCANNER_IMAGES = ((IMAGE_SCAN, lazy_re.compile(r"aquasec/trivy|anchore/grype")), (SAST, lazy_re.compile(r"semgrep/semgrep")),
+                  (SECRETS, lazy_re.compile(r"zricethezav/gitleaks|gitleaks/gitleaks")))
 
 
 def classify(step: Step) -> list[Hit]:
@@ -317,7 +318,7 @@ def classify(step: Step) -> list[Hit]:
     return found
 
 
-_PUSH_COMMAND = re.compile(r"docker\s+(image\s+)?push\b|--push\b|buildah\s+push|/kaniko/executor(?![^\n]*--no-push)|"
+_PUSH_COMMAND = lazy_re.compile(r"docker\s+(image\s+)?push\b|--push\b|buildah\s+push|/kaniko/executor(?![^\n]*--no-push)|"
                            r"\bko\s+(build|publish|resolve|apply)\b(?![^\n]*(--local|\s-L\b))|jib:build|"
                            r"skaffold\s+(run|build)\b|make\b[^\n]*[ \t][\w.-]*(push|publish)[\w.-]*(?=[ \t;&|]|$)",
                            re.I | re.M)
@@ -332,8 +333,8 @@ def pushes(hit: Hit) -> bool:
     return bool(_PUSH_COMMAND.search(step.run or ""))
 
 
-_TAG_FLAG = re.compile(r"(?:-t|--tag|--destination)[ =]+['\"]?([^\s'\"]+)")
-_PUSH_ARG = re.compile(r"docker\s+(?:image\s+)?push\s+(?:-\S+\s+)*['\"]?([^\s'\"]+)")
+_TAG_FLAG = lazy_re.compile(r"(?:-t|--tag|--destination)[ =]+['\"]?([^\s'\"]+)")
+_PUSH_ARG = lazy_re.compile(r"docker\s+(?:image\s+)?push\s+(?:-\S+\s+)*['\"]?([^\s'\"]+)")
 
 
 def image_names(hit: Hit) -> list[str]:

@@ -14,6 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..findings import Location
 from ..inputs.yaml_docs import YMap, YSeq
 
@@ -119,7 +120,7 @@ CONTEXTS = {
                 "CI_DEFAULT_BRANCH": DEFAULT, "CI_OPEN_MERGE_REQUESTS": None, "CI_COMMIT_REF_PROTECTED": "true"},
 }
 UNKNOWN = object()
-_TOKEN = re.compile(r"\s*(?:(\$\{?\w+\}?)|\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|(/(?:[^/\\]|\\.)*/[a-z]*)"
+_TOKEN = lazy_re.compile(r"\s*(?:(\$\{?\w+\}?)|\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|(/(?:[^/\\]|\\.)*/[a-z]*)"
                     r"|(==|!=|=~|!~|&&|\|\||\(|\)|!)|(null)\b)")
 
 

@@ -10,8 +10,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .. import lazy_re
+
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
-OWNER = re.compile(r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?(?:/[A-Za-z0-9._-]+)?"
+OWNER = lazy_re.compile(r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?(?:/[A-Za-z0-9._-]+)?"
                    r"|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-CONTEXT_FOLDERS = re.compile(r"(^|/)(tests?|testdata|test-data|e2e|fixtures?|examples?|samples?|docs?)(/|$)",
+from .. import lazy_re
+
+CONTEXT_FOLDERS = lazy_re.compile(r"(^|/)(tests?|testdata|test-data|e2e|fixtures?|examples?|samples?|docs?)(/|$)",
                              re.IGNORECASE)
 
 

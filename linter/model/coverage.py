@@ -12,13 +12,13 @@ minimum, Codecov ``target``.
 """
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..findings import Location
 from ..inputs import json_text
 
@@ -228,7 +228,7 @@ def _istanbul(path, text) -> Report:
                   Location(path, _line_of(text, r'"total"'), 1))
 
 
-_GO_BLOCK = re.compile(r"^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$")
+_GO_BLOCK = lazy_re.compile(r"^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$")
 
 
 def _go(path, text) -> Report:
@@ -276,9 +276,9 @@ def _iso(value) -> float | None:
 # -- gates ----------------------------------------------------------------------------------------------------
 
 _CLI_GATES = (
-    (re.compile(r"--cov-fail-under[= ](\d+(?:\.\d+)?)"), "pytest --cov-fail-under"),
-    (re.compile(r"coverage\s+report\b.*--fail-under[= ](\d+(?:\.\d+)?)"), "coverage report --fail-under"),
-    (re.compile(r"--coverageThreshold[= ]'?\{[^}]*\"lines\"\s*:\s*(\d+(?:\.\d+)?)"), "jest --coverageThreshold"),
+    (lazy_re.compile(r"--cov-fail-under[= ](\d+(?:\.\d+)?)"), "pytest --cov-fail-under"),
+    (lazy_re.compile(r"coverage\s+report\b.*--fail-under[= ](\d+(?:\.\d+)?)"), "coverage report --fail-under"),
+    (lazy_re.compile(r"--coverageThreshold[= ]'?\{[^}]*\"lines\"\s*:\s*(\d+(?:\.\d+)?)"), "jest --coverageThreshold"),
 )
 
 
@@ -306,6 +306,8 @@ def _ini_gates(index) -> list[Gate]:
         text = index.repo.text(actual) if actual else None
         if not text:
             continue
+        import configparser  # only when a setup.cfg, tox.ini or pytest.ini is there
+
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         try:
             parser.read_string(text)

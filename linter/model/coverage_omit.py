@@ -14,9 +14,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..findings import Location
 
-NOT_APP = re.compile(r"(^|/)(tests?|__tests__|__mocks__|spec|testing|testdata|fixtures?|e2e|node_modules|vendor|"
+NOT_APP = lazy_re.compile(r"(^|/)(tests?|__tests__|__mocks__|spec|testing|testdata|fixtures?|e2e|node_modules|vendor|"
                      r"third_party|docs|examples?|\.github|dist|build)/|(^|/)(test_[^/]*|[^/]*_test\.py|conftest\.py|"
                      r"setup\.py|[^/]*\.(test|spec|config|d)\.[jt]sx?|[^/]*\.config\.m?js)$", re.I)
 LANGUAGES = {"python": (".py",), "javascript": (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")}

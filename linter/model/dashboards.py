@@ -14,6 +14,7 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
+from .. import lazy_re
 from ..findings import Location
 from ..inputs import json_text
 from .objects import K8sObject, dig, mapping, sequence
@@ -242,7 +243,7 @@ class _Dashboards:
         return refs
 
 
-_UID_IN_URL = re.compile(r"/d(?:-solo)?/([A-Za-z0-9_.-]+)(?:[/?#]|$)")
+_UID_IN_URL = lazy_re.compile(r"/d(?:-solo)?/([A-Za-z0-9_.-]+)(?:[/?#]|$)")
 
 
 def uid_of_url(url) -> str | None:

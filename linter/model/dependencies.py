@@ -7,17 +7,17 @@ Telemetry and platform endpoints are infrastructure, not dependencies (``infrast
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .. import lazy_re
 from ..findings import Location
 from .objects import K8sObject, mapping, sequence
 from .selectors import service_selector_matches
 
 ENV_SUFFIXES = ("_URL", "_URI", "_HOST", "_HOSTNAME", "_ENDPOINT", "_DSN", "_ADDR", "_ADDRESS")
 # Env names that point at the workload itself or at telemetry, never at a dependency.
-SELF_OR_INFRA_NAMES = re.compile(r"(^|_)(LISTEN|BIND|PUBLIC|BASE|SELF|CALLBACK|REDIRECT|ADVERTISE[D]?|HEALTH|"
+SELF_OR_INFRA_NAMES = lazy_re.compile(r"(^|_)(LISTEN|BIND|PUBLIC|BASE|SELF|CALLBACK|REDIRECT|ADVERTISE[D]?|HEALTH|"
                                  r"OTEL|OTLP|JAEGER|ZIPKIN|TRACING|TRACE|COLLECTOR|METRICS|PROMETHEUS|STATSD|"
                                  r"DD|DOGSTATSD|SENTRY|LOGGING|LOG|PROFILER|POD|NODE|KUBERNETES)(_|$)")
 DEFAULT_INFRA_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::", "[::]", "kubernetes.default*",
@@ -30,11 +30,11 @@ DATABASE_SCHEMES = {"postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql
                     "mongodb": "MongoDB", "mongodb+srv": "MongoDB"}
 DATABASE_PORTS = {5432: "PostgreSQL", 3306: "MySQL", 27017: "MongoDB", 1433: "SQL Server", 26257: "CockroachDB",
                   1521: "Oracle"}
-DATABASE_NAMES = re.compile(r"(^|_)(DATABASE|DB|POSTGRES|POSTGRESQL|PG|PGHOST|MYSQL|MARIADB|MONGO|MONGODB|JDBC|"
+DATABASE_NAMES = lazy_re.compile(r"(^|_)(DATABASE|DB|POSTGRES|POSTGRESQL|PG|PGHOST|MYSQL|MARIADB|MONGO|MONGODB|JDBC|"
                             r"DATASOURCE|SQL)(_|$)")
-DATABASE_IMAGES = re.compile(r"(^|/)(postgres|postgresql|postgis|mysql|mariadb|mongo|mongodb|cockroach)(:|@|$)")
-_HOST = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$")
-_CNPG_SERVICE = re.compile(r"^(?P<cluster>.+)-(rw|ro|r)$")
+DATABASE_IMAGES = lazy_re.compile(r"(^|/)(postgres|postgresql|postgis|mysql|mariadb|mongo|mongodb|cockroach)(:|@|$)")
+_HOST = lazy_re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$")
+_CNPG_SERVICE = lazy_re.compile(r"^(?P<cluster>.+)-(rw|ro|r)$")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ backup schedule's worst gap between two runs is the data a restore can lose (com
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..findings import Location
 from .backups import cron_interval as backup_gap
 from .backups import database_chart_dependencies, stateful_components
@@ -136,10 +136,10 @@ def plan(index):
 # A region is read from the storage endpoint's host only (AWS, Wasabi, OCI, DigitalOcean Spaces): a bucket
 # name that contains a region string proves nothing (rules.md DR006).
 _ENDPOINT_REGION = (
-    re.compile(r"(?:^|[/.])s3[.-](?:dualstack\.|fips\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\."
+    lazy_re.compile(r"(?:^|[/.])s3[.-](?:dualstack\.|fips\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\."
                r"(?:amazonaws\.com|wasabisys\.com)"),
-    re.compile(r"objectstorage\.([a-z]{2}-[a-z]+-\d)\.oraclecloud\.com"),
-    re.compile(r"//(?:[\w-]+\.)?([a-z]{3}\d)\.digitaloceanspaces\.com"),
+    lazy_re.compile(r"objectstorage\.([a-z]{2}-[a-z]+-\d)\.oraclecloud\.com"),
+    lazy_re.compile(r"//(?:[\w-]+\.)?([a-z]{3}\d)\.digitaloceanspaces\.com"),
 )
 
 

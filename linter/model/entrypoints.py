@@ -20,6 +20,7 @@ import re
 import weakref
 from dataclasses import dataclass, replace
 
+from .. import lazy_re
 from ..inputs.yaml_docs import YMap
 from .objects import K8sObject, mapping, sequence
 from .selectors import service_selector_matches
@@ -35,10 +36,10 @@ INTERNAL_LB_ANNOTATIONS = {
     "service.beta.kubernetes.io/oci-load-balancer-internal": "true",
 }
 INTERNAL_INGRESS_CLASSES = ("gce-internal", "nginx-internal", "internal")
-INTERNAL_HOST = re.compile(r"(^localhost|\.(local|localhost|internal|intranet|lan|svc|cluster\.local|home\.arpa))$",
+INTERNAL_HOST = lazy_re.compile(r"(^localhost|\.(local|localhost|internal|intranet|lan|svc|cluster\.local|home\.arpa))$",
                            re.IGNORECASE)
 # Images of proxies that terminate routes themselves: a LoadBalancer in front of them is judged per route.
-PROXY_IMAGE = re.compile(r"ingress-nginx|nginx-ingress|traefik|envoyproxy/|/envoy|istio/proxyv2|proxyv2|haproxy|"
+PROXY_IMAGE = lazy_re.compile(r"ingress-nginx|nginx-ingress|traefik|envoyproxy/|/envoy|istio/proxyv2|proxyv2|haproxy|"
                          r"kong|contour|emissary|ambassador|gateway", re.IGNORECASE)
 
 

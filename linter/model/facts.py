@@ -10,6 +10,8 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
+
 _UNIT_MINUTES = {
     "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
@@ -24,14 +26,14 @@ _WORD_MINUTES = {"continuous": 0, "continuously": 0, "real-time": 0, "realtime":
                  "yearly": 525600, "annually": 525600}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "an": 1, "a": 1}
-_DURATION = re.compile(
+_DURATION = lazy_re.compile(
     r"\b(?:(?P<iso>P(?=\d|T\d)(?:\d+[YMWD])*(?:T(?:\d+[HMS])+)?)\b|"
     r"(?P<compound>(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+)\b|"
     r"(?P<num>\d+(?:\.\d+)?)[\s-]*(?P<unit>[a-z]+)\b|"
     r"(?P<wnum>" + "|".join(_NUMBER_WORDS) + r")[\s-]+(?P<wunit>[a-z]+)\b|"
     r"(?P<word>" + "|".join(_WORD_MINUTES) + r"))\b",
     re.IGNORECASE)
-_PERCENT = re.compile(r"(?P<value>\d{1,3}(?:\.\d+)?)\s*%")
+_PERCENT = lazy_re.compile(r"(?P<value>\d{1,3}(?:\.\d+)?)\s*%")
 
 
 def parse_duration(text) -> float | None:
@@ -137,7 +139,7 @@ FACTS = {
     "oncall_schedule": FactSpec("oncall_schedule", ("oncall_schedule", "on_call_schedule"), kind="reference",
                                 intro=r"on[- ]?call|rotation|schedule"),
 }
-_SCHEDULE_URL = re.compile(r"https?://[^\s)>\]]*(?:pagerduty\.com/(?:schedules|service-directory)|opsgenie\.com/"
+_SCHEDULE_URL = lazy_re.compile(r"https?://[^\s)>\]]*(?:pagerduty\.com/(?:schedules|service-directory)|opsgenie\.com/"
                            r"(?:schedule|teams)|grafana\.net/a/grafana-oncall|oncall|incident\.io)[^\s)>\]]*",
                            re.IGNORECASE)
 

@@ -8,20 +8,19 @@ compares URLs as Argo CD does, ``analysis_refs(rollout)`` lists every AnalysisTe
 """
 from __future__ import annotations
 
-import configparser
 import fnmatch
-import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from .. import lazy_re
+from ..inputs.git_remote import origin_url
 from .objects import K8sObject, dig, mapping, sequence
 
 ARGO = "argoproj.io"
 APP_KINDS = ("Application", "ApplicationSet")
 FLAGGER = "flagger.app"
-_SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$")
+_SHA = lazy_re.compile(r"^[0-9a-f]{7,40}$")
+_SEMVER = lazy_re.compile(r"^v?\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$")
 
 
 def gitops_objects(index, *kinds) -> list[K8sObject]:
@@ -135,29 +134,7 @@ def same_repo(a: str, b: str) -> bool:
 def repo_url(index) -> str:
     """``project.repo_url``, else the ``origin`` remote in the root's ``.git/config`` (no git call)."""
     configured = (index.settings.get("project") or {}).get("repo_url")
-    return str(configured) if configured else _origin(index.root)
-
-
-@lru_cache(maxsize=16)
-def _origin(root: str) -> str:
-    git = os.path.join(root, ".git")
-    if os.path.isfile(git):  # worktree or submodule: "gitdir: <path>"
-        try:
-            with open(git, encoding="utf-8") as handle:
-                pointer = handle.read().strip()
-        except OSError:
-            return ""
-        git = os.path.join(root, pointer.removeprefix("gitdir:").strip())
-        common = os.path.join(git, "commondir")
-        if os.path.isfile(common):
-            with open(common, encoding="utf-8") as handle:
-                git = os.path.join(git, handle.read().strip())
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    try:
-        parser.read(os.path.join(git, "config"), encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return ""
-    return parser.get('remote "origin"', "url", fallback="")
+    return str(configured) if configured else origin_url(index.root)
 
 
 def pinned(revision: str) -> bool | None:

@@ -62,7 +62,7 @@ class RepoIndex:
     @cached_property
     def github_settings(self):
         """The GitHub settings snapshot or why it is unavailable (model/github_settings.py), read on first use."""
-        from .github_settings import load_snapshot
+        from .github_snapshot import load_snapshot
 
         return load_snapshot(self)
 

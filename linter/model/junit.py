@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..findings import Location
 from .coverage import MAX_REPORT_BYTES, ReportError, parse_xml
 
-INTEGRATION_NAME = re.compile(r"integration|(^|[._/-])IT([._-]|$)|IT\.xml$", re.I)
-E2E_NAME = re.compile(r"e2e|end[-_ ]?to[-_ ]?end|playwright|cypress|kuttl|chainsaw", re.I)
+INTEGRATION_NAME = lazy_re.compile(r"integration|(^|[._/-])IT([._-]|$)|IT\.xml$", re.I)
+E2E_NAME = lazy_re.compile(r"e2e|end[-_ ]?to[-_ ]?end|playwright|cypress|kuttl|chainsaw", re.I)
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import re
 
+from .. import lazy_re
 from ..findings import Location
 
-LICENCE_NAMES = re.compile(r"(LICEN[CS]E|COPYING|COPYRIGHT)([-._][\w-]+)?(\.(md|txt|rst|adoc|markdown))?", re.I)
-KNOWN = (("Apache-2.0", re.compile(r"Apache License,?\s+Version 2\.0", re.I)),
-         ("MIT", re.compile(r"Permission is hereby granted, free of charge", re.I)),
-         ("GPL-3.0", re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 3", re.I)),
-         ("GPL-2.0", re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 2", re.I)),
-         ("AGPL-3.0", re.compile(r"GNU AFFERO GENERAL PUBLIC LICENSE", re.I)),
-         ("LGPL", re.compile(r"GNU LESSER GENERAL PUBLIC LICENSE", re.I)),
-         ("MPL-2.0", re.compile(r"Mozilla Public License,?\s+(Version|v\.?)\s*2\.0", re.I)),
-         ("BSD-3-Clause", re.compile(r"Neither the name of", re.I)),
-         ("BSD-2-Clause", re.compile(r"Redistribution and use in source and binary forms", re.I)),
-         ("ISC", re.compile(r"Permission to use, copy, modify, and/or distribute", re.I)),
-         ("Unlicense", re.compile(r"This is free and unencumbered software", re.I)))
+LICENCE_NAMES = lazy_re.compile(r"(LICEN[CS]E|COPYING|COPYRIGHT)([-._][\w-]+)?(\.(md|txt|rst|adoc|markdown))?", re.I)
+KNOWN = (("Apache-2.0", lazy_re.compile(r"Apache License,?\s+Version 2\.0", re.I)),
+         ("MIT", lazy_re.compile(r"Permission is hereby granted, free of charge", re.I)),
+         ("GPL-3.0", lazy_re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 3", re.I)),
+         ("GPL-2.0", lazy_re.compile(r"GNU GENERAL PUBLIC LICENSE\s+Version 2", re.I)),
+         ("AGPL-3.0", lazy_re.compile(r"GNU AFFERO GENERAL PUBLIC LICENSE", re.I)),
+         ("LGPL", lazy_re.compile(r"GNU LESSER GENERAL PUBLIC LICENSE", re.I)),
+         ("MPL-2.0", lazy_re.compile(r"Mozilla Public License,?\s+(Version|v\.?)\s*2\.0", re.I)),
+         ("BSD-3-Clause", lazy_re.compile(r"Neither the name of", re.I)),
+         ("BSD-2-Clause", lazy_re.compile(r"Redistribution and use in source and binary forms", re.I)),
+         ("ISC", lazy_re.compile(r"Permission to use, copy, modify, and/or distribute", re.I)),
+         ("Unlicense", lazy_re.compile(r"This is free and unencumbered software", re.I)))
 
 
 def licence_file(index) -> str | None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 
+from .. import lazy_re
 from .dependencies import backends
 from .objects import dig, mapping, sequence
 
-POOL_ENV = re.compile(r"POOL_SIZE|POOL_MAX|MAX_POOL|MAXIMUM_POOL_SIZE|MAX_OPEN_CONN|DB_MAX_CONN|DATABASE_MAX_CONN|"
+POOL_ENV = lazy_re.compile(r"POOL_SIZE|POOL_MAX|MAX_POOL|MAXIMUM_POOL_SIZE|MAX_OPEN_CONN|DB_MAX_CONN|DATABASE_MAX_CONN|"
                       r"DB_POOL|DATABASE_POOL|CONN_MAX_AGE|HIKARI")
-POOLER_IMAGES = re.compile(r"(pgbouncer|odyssey|pgcat|proxysql|pgpool)")
-APP_SETTINGS = re.compile(r"(maximum-pool-size|maximumPoolSize|hikari\.maximum|pool_size\s*=|max_overflow|"
+POOLER_IMAGES = lazy_re.compile(r"(pgbouncer|odyssey|pgcat|proxysql|pgpool)")
+APP_SETTINGS = lazy_re.compile(r"(maximum-pool-size|maximumPoolSize|hikari\.maximum|pool_size\s*=|max_overflow|"
                           r"SetMaxOpenConns\(|CONN_MAX_AGE|pgxpool\.|\bconnectionLimit\b|\bmaxPoolSize\b|"
                           r"pool\s*:\s*\{?\s*max|new\s+Pool\()")
 APP_GLOBS = ("**/application*.properties", "**/application*.yml", "**/application*.yaml", "**/settings*.py",

@@ -10,13 +10,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
-_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+from .. import lazy_re
+
+_DURATION = lazy_re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+_DURATION_PART = lazy_re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_MATCHER = re.compile(r"""\s*(?:([A-Za-z_][A-Za-z0-9_]*)|"([^"\\]*(?:\\.[^"\\]*)*)")\s*(=~|!~|!=|=)\s*"""
+_MATCHER = lazy_re.compile(r"""\s*(?:([A-Za-z_][A-Za-z0-9_]*)|"([^"\\]*(?:\\.[^"\\]*)*)")\s*(=~|!~|!=|=)\s*"""
                       r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`)\s*""")
-_QUOTED_NAME = re.compile(r"""\s*"(?:[^"\\]|\\.)*"\s*""")
-_COMPARISON = re.compile(r"(==|!=|>=|<=|>|<)\s*(?:bool\s+)?(-?[0-9.]+(?:e[+-]?\d+)?)\s*$", re.IGNORECASE)
+_QUOTED_NAME = lazy_re.compile(r"""\s*"(?:[^"\\]|\\.)*"\s*""")
+_COMPARISON = lazy_re.compile(r"(==|!=|>=|<=|>|<)\s*(?:bool\s+)?(-?[0-9.]+(?:e[+-]?\d+)?)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ class RepositoryFiles:
         self._anchor: Location | None = None
         self._globbed: dict[tuple, list[str]] = {}
         self._locals: list[tuple[str, str]] | None = None  # (path, path relative to the project base)
+        self._names: tuple[set, set] = (set(), set())  # lower-case file names and extensions of _locals
 
     def local(self, path: str) -> str:
         """``path`` relative to the project folder (the repository root unless a project base is set)."""
@@ -50,14 +51,21 @@ class RepositoryFiles:
     def glob(self, *patterns: str) -> list[str]:
         """Listed files matching any glob (case-insensitive; ``**/`` also matches the top level).
 
-        Rules ask the same globs again and again: each distinct set is one regex pass over the list, cached."""
+        Rules ask the same globs again and again: each distinct set is one regex pass over the list, cached.
+        A glob whose file name or extension no listed file has is dropped before any regex is compiled."""
         found = self._globbed.get(patterns)
         if found is None:
             if self._locals is None:
                 self._locals = [(path, self.local(path)) for path in self.files if path.startswith(self._prefix)]
-            match = re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns) or r"(?!)",
-                               re.IGNORECASE).match
-            found = self._globbed[patterns] = [path for path, local in self._locals if match(local)]
+                names = {local.rsplit("/", 1)[-1].lower() for _, local in self._locals}
+                self._names = names, {name.rsplit(".", 1)[-1] for name in names if "." in name}
+            wanted = [p for p in patterns if _could_match(p, *self._names)]
+            if wanted:
+                match = re.compile("|".join(f"(?:{_glob_source(p)})" for p in wanted), re.IGNORECASE).match
+                found = [path for path, local in self._locals if match(local)]
+            else:
+                found = []
+            self._globbed[patterns] = found
         return list(found)
 
     def text(self, path: str) -> str | None:
@@ -112,8 +120,17 @@ class RepositoryFiles:
         return Subject(key=key, display=display, location=self.anchor())
 
 
-def _glob_regex(pattern: str):
-    """fnmatch with ``**`` spanning folders, case-insensitive."""
+def _could_match(pattern: str, names: set, extensions: set) -> bool:
+    """False when no listed file can match: the glob's literal file name, or literal extension, is absent."""
+    last = pattern.rsplit("/", 1)[-1].lower()
+    if "*" not in last and "?" not in last:
+        return last in names
+    extension = last.rsplit(".", 1)[-1] if "." in last else ""
+    return not extension or "*" in extension or "?" in extension or extension in extensions
+
+
+def _glob_source(pattern: str) -> str:
+    """fnmatch with ``**`` spanning folders, as regex source (compiled case-insensitive)."""
     pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
     parts = []
     i = 0
@@ -133,5 +150,5 @@ def _glob_regex(pattern: str):
         else:
             parts.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(parts) + r"\Z", re.IGNORECASE)
+    return "".join(parts) + r"\Z"
 

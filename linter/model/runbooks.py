@@ -9,11 +9,12 @@ from __future__ import annotations
 import posixpath
 import re
 
+from .. import lazy_re
 from .docs import docs
 
 RUNBOOK_GLOBS = ("RUNBOOK.md", "RUNBOOKS.md", "docs/runbooks/**/*.md", "docs/runbook*.md", "runbooks/**/*.md",
                  "docs/**/runbooks/**/*.md", "**/runbooks/**/*.md", "**/runbook.md")
-TEMPLATE = re.compile(r"\{\{\s*(?:\$labels\.alertname|\.Labels\.alertname|\$labels\.alert)\s*\}\}")
+TEMPLATE = lazy_re.compile(r"\{\{\s*(?:\$labels\.alertname|\.Labels\.alertname|\$labels\.alert)\s*\}\}")
 
 
 def _base(url: str) -> str:

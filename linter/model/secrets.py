@@ -10,6 +10,7 @@ import re
 import weakref
 from dataclasses import dataclass
 
+from .. import lazy_re
 from ..inputs.yaml_docs import YMap
 from .objects import K8sObject, dig, mapping, sequence
 from .workloads import Workload
@@ -20,19 +21,19 @@ VSO_KINDS = ("VaultStaticSecret", "VaultDynamicSecret", "VaultPKISecret")
 CSI_GROUP = "secrets-store.csi.x-k8s.io"
 INJECT = "vault.hashicorp.com/agent-inject"
 BANK_VAULTS = "vault.security.banzaicloud.io/"
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)DSN$", re.IGNORECASE)
+SECRET_NAME = lazy_re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|(^|_)DSN$", re.IGNORECASE)
 # Names that talk about a secret without holding one: file paths, Secret names, URLs, switches, sizes.
-NOT_A_VALUE = re.compile(r"(_|\.|-)?(FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|HOST|PORT|ENABLED?|TTL|TIMEOUT|"
+NOT_A_VALUE = lazy_re.compile(r"(_|\.|-)?(FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|HOST|PORT|ENABLED?|TTL|TIMEOUT|"
                          r"EXPIRY|EXPIRATION|LENGTH|HEADER|TYPE|MOUNT|KEY_ID|ID|DURATION|TIME|VERSION|PREFIX|PATTERN|"
                          r"POLICY|"
                          r"REGEX|FORMAT|FIELD|PARAM|SOURCE|KIND|MTIME|LIMIT)$",
                          re.IGNORECASE)
-KEY_MATERIAL = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|"
+KEY_MATERIAL = lazy_re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|"
                           r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:[^\s@/]+@", re.IGNORECASE)
-REFERENCE = re.compile(r"^(\$\(|\$\{|\$[A-Za-z_]|vault:|<|\{\{|ref\+|secret://)")
+REFERENCE = lazy_re.compile(r"^(\$\(|\$\{|\$[A-Za-z_]|vault:|<|\{\{|ref\+|secret://)")
 PLACEHOLDER_VALUES = frozenset({"", "true", "false", "null", "none", "''", '""'})
 # A setting inside an embedded config file (INI, YAML, properties) whose key says it holds a credential.
-CONFIG_SECRET_LINE = re.compile(r"""^\s*["']?([\w.-]*(?:password|passwd|secret|token|api_?key|private_?key|"""
+CONFIG_SECRET_LINE = lazy_re.compile(r"""^\s*["']?([\w.-]*(?:password|passwd|secret|token|api_?key|private_?key|"""
                                 r"""credential|webhook_url|api_url|routing_key|service_key)[\w.-]*)["']?\s*[:=]\s*"""
                                 r"""["']?([^"'\s#,{}\[\]][^"'\n]*)""", re.IGNORECASE | re.MULTILINE)
 

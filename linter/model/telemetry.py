@@ -5,19 +5,19 @@ reads plain env values; ``inject_annotations(annotations)`` lists the operator's
 """
 from __future__ import annotations
 
-import re
 
+from .. import lazy_re
 from ..inputs.yaml_docs import load_stream
 from .objects import K8sObject, dig, mapping, sequence
 
-LOG_COLLECTOR_IMAGES = re.compile(
+LOG_COLLECTOR_IMAGES = lazy_re.compile(
     r"(fluent-bit|fluentbit|fluentd|timberio/vector|/vector:|^vector:|promtail|grafana/alloy|grafana/agent|"
     r"datadog/agent|gcr\.io/datadoghq/agent|/filebeat|elastic-agent|logstash|splunk-otel-collector|"
     r"otel/opentelemetry-collector|opentelemetry-collector-contrib|splunk/fluentd-hec|newrelic-logging|"
     r"stanza|rsyslog|syslog-ng)")
 LOGGING_OPERATOR_GROUPS = ("logging.banzaicloud.io", "logging-extensions.banzaicloud.io", "fluentbit.fluent.io",
                            "fluentd.fluent.io")
-TRACE_SINK_IMAGES = re.compile(r"(jaegertracing/|grafana/tempo|openzipkin/zipkin|otel/opentelemetry-collector|"
+TRACE_SINK_IMAGES = lazy_re.compile(r"(jaegertracing/|grafana/tempo|openzipkin/zipkin|otel/opentelemetry-collector|"
                                r"opentelemetry-collector|datadog/agent|datadoghq/agent|signoz|skywalking-oap|"
                                r"elastic/apm-server)")
 INJECT_PREFIX = "instrumentation.opentelemetry.io/inject-"

@@ -9,13 +9,13 @@ same bytes. The shape is the Jenkins/Ant one (tests/schemas/junit.xsd, after xun
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+from .. import lazy_re
 from ..findings import EVIDENCE_UNAVAILABLE, NOT_APPLICABLE, PASS
 from ..report import Report
 
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = lazy_re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 NOTHING = "(nothing to check)"
 ALL_FILES = "(all files)"  # a tool rule (RL001-RL003) without findings passes
 

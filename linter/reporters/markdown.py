@@ -10,6 +10,7 @@ import pathlib
 import re
 from dataclasses import dataclass, field
 
+from .. import lazy_re
 from ..findings import EVIDENCE_UNAVAILABLE, LEVEL_RANK, NOT_APPLICABLE, PASS
 from ..registry import all_rules, checklist
 from ..report import Report
@@ -297,8 +298,8 @@ def _clip(text: str, limit: int) -> str:
 
 # --- Markdown rendering -------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
-_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_SPECIAL = lazy_re.compile(r"([\\`*_\[\]<>|~#])")
+_ENTITY = lazy_re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 
 
 def md(text) -> str:

@@ -6,11 +6,11 @@ findings is read and hashed once. Paths are repo-relative; an absent file (``<st
 from __future__ import annotations
 
 import os
-import re
 
+from .. import lazy_re
 from ..fingerprints import LineHashCache, read_source
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = lazy_re.compile(r"\r\n|\r|\n")
 
 
 class SourceFiles:

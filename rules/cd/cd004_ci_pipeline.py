@@ -61,7 +61,8 @@ from readylint.model.ci import (PR_EVENTS, all_jobs, app_files, dockerfiles, eph
                                 has_app_code, main_pipeline, pipelines, project_type, tolerated)
 from readylint.model.ci_tools import BUILD, DEPLOY, IMAGE_BUILD, LINT, UNIT, hits, remote_calls
 from readylint.model.ci_triggers import deployable_units, path_filters
-from readylint.model.github_settings import load_snapshot, protection_of
+from readylint.model.github_settings import protection_of
+from readylint.model.github_snapshot import load_snapshot
 from readylint.registry import rule
 
 STAGES = ((LINT, "lint", "lint"),

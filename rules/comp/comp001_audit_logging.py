@@ -43,12 +43,13 @@ spec:
 """
 import re
 
+from readylint import lazy_re
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
 LEVELS = {"None": 0, "Metadata": 1, "Request": 2, "RequestResponse": 3}
 SENSITIVE = {"secrets", "configmaps", "roles", "rolebindings", "clusterroles", "clusterrolebindings"}
-VAULT_AUDIT = re.compile(r"vault\s+audit\s+enable|^\s*audit\s+\"\w+\"\s*\{", re.MULTILINE)
+VAULT_AUDIT = lazy_re.compile(r"vault\s+audit\s+enable|^\s*audit\s+\"\w+\"\s*\{", re.MULTILINE)
 
 
 @rule(code="COMP001", slug="audit-logging", scope="repository", severity="warning", confidence="low",

@@ -50,6 +50,7 @@ Report vulnerabilities to security@example.com; we answer within two working day
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
 from readylint.model.docs import docs
 from readylint.registry import find_rule, rule
@@ -57,11 +58,11 @@ from readylint.registry import find_rule, rule
 MATRIX_GLOBS = ("COMPLIANCE.md", "COMPLIANCE.rst", "COMPLIANCE.adoc", "docs/compliance*.md", "docs/compliance/**/*.md",
                 "docs/compliance/**/*.rst", "docs/compliance/**/*.adoc")
 INSIGHTS = ("SECURITY-INSIGHTS.yml", "SECURITY-INSIGHTS.yaml", ".github/SECURITY-INSIGHTS.yml")
-FRAMEWORKS = re.compile(r"\bSOC ?[12]\b|\bISO[/ -]?(?:IEC )?27\d{3}\b|\bPCI[- ]?DSS\b|\bHIPAA\b|\bGDPR\b|\bNIST\b|"
+FRAMEWORKS = lazy_re.compile(r"\bSOC ?[12]\b|\bISO[/ -]?(?:IEC )?27\d{3}\b|\bPCI[- ]?DSS\b|\bHIPAA\b|\bGDPR\b|\bNIST\b|"
                         r"\bCIS\b|\bFedRAMP\b|\bOpenSSF\b|\bSLSA\b|\bDORA\b|\bNIS ?2\b|\bBSI\b|\bC5\b|\bSOX\b",
                         re.IGNORECASE)
-CODE = re.compile(r"\b([A-Z]{2,4}\d{3})\b")
-BACKTICK_PATH = re.compile(r"`([\w.-]+(?:/[\w.*-]+)*\.[\w]+|[\w.-]+/[\w./*-]*)`")
+CODE = lazy_re.compile(r"\b([A-Z]{2,4}\d{3})\b")
+BACKTICK_PATH = lazy_re.compile(r"`([\w.-]+(?:/[\w.*-]+)*\.[\w]+|[\w.-]+/[\w./*-]*)`")
 SECURITY = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")
 
 

@@ -42,7 +42,7 @@ jobs:
 from readylint.findings import EVIDENCE_UNAVAILABLE, Location
 from readylint.model.ci import gating
 from readylint.model.ci_tools import LICENCE, hits, remote_calls, template_hits
-from readylint.model.github_settings import load_snapshot
+from readylint.model.github_snapshot import load_snapshot
 from readylint.model.licences import identify, licence_file
 from readylint.registry import rule
 

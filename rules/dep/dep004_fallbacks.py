@@ -62,16 +62,17 @@ spec:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location, Related
 from readylint.model.docs import docs
 from readylint.registry import rule
 from readylint.rules.dep._inventory import external_dependencies, infra_option, inventory, mentions
 
-HEADING = re.compile(r"degraded|fallback|graceful degradation|failure modes?", re.IGNORECASE)
-HARD = re.compile(r"\bhard\b|no (?:meaningful )?fallback|fail[s]? closed", re.IGNORECASE)
+HEADING = lazy_re.compile(r"degraded|fallback|graceful degradation|failure modes?", re.IGNORECASE)
+HARD = lazy_re.compile(r"\bhard\b|no (?:meaningful )?fallback|fail[s]? closed", re.IGNORECASE)
 CODE_GLOBS = ("**/*.java", "**/*.kt", "**/*.cs", "**/*.js", "**/*.ts", "**/*.go", "**/*.py",
               "**/application*.yml", "**/application*.yaml", "**/flagd*.json", "**/*.flagd.json")
-CODE = re.compile(r"fallbackMethod|\.Fallback\(|FallbackPolicy|AddFallback|\.fallback\(|@openfeature/|"
+CODE = lazy_re.compile(r"fallbackMethod|\.Fallback\(|FallbackPolicy|AddFallback|\.fallback\(|@openfeature/|"
                   r"openfeature|unleash-client|flagd|serve[-_]?stale|stale-if-error|stale_if_error")
 
 

@@ -61,6 +61,7 @@ slos:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location, Related
 from readylint.model.doc_requirements import DocRequirement, SectionSpec, evaluate, judge
 from readylint.model.facts import find_facts
@@ -68,8 +69,8 @@ from readylint.model.monitoring import slos
 from readylint.registry import rule
 from readylint.rules.dep._inventory import external_dependencies, infra_option, inventory
 
-LATENCY = re.compile(r"latenc|duration|slow|fast|response[- ]?time|p9\d|speed", re.IGNORECASE)
-VENDOR_SLA = re.compile(r"\d{2,3}(?:\.\d+)?\s*%|\bSLA\b", re.IGNORECASE)
+LATENCY = lazy_re.compile(r"latenc|duration|slow|fast|response[- ]?time|p9\d|speed", re.IGNORECASE)
+VENDOR_SLA = lazy_re.compile(r"\d{2,3}(?:\.\d+)?\s*%|\bSLA\b", re.IGNORECASE)
 
 
 def requirement(opts) -> DocRequirement:
@@ -139,8 +140,8 @@ def _against_slos(index, match, subject):
                                    related=(Related(slo.at, f"SLO {slo.name}: objective {slo.objective:g}%"),))
 
 
-PERCENT = re.compile(r"(\d{2,3}(?:\.\d+)?)\s*%")
-NOT_SERIAL = re.compile(r"optional|fallback|degrad|best[- ]effort|non[- ]critical|async|queued?\b|cache|"
+PERCENT = lazy_re.compile(r"(\d{2,3}(?:\.\d+)?)\s*%")
+NOT_SERIAL = lazy_re.compile(r"optional|fallback|degrad|best[- ]effort|non[- ]critical|async|queued?\b|cache|"
                         r"not (?:on )?the (?:request|critical) path", re.IGNORECASE)
 
 

@@ -53,6 +53,7 @@ took notes and timed every step of the exercise.
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Related
 from readylint.model.ci import all_steps, tolerated
 from readylint.model.doc_requirements import DocRequirement, inspect
@@ -61,7 +62,7 @@ from readylint.model.dr import EXERCISE_GLOBS, EXERCISE_SECTIONS, dr_not_relevan
 from readylint.model.objects import dig, mapping
 from readylint.registry import rule
 
-RESTORE_COMMAND = re.compile(r"velero\s+restore\s+create|k8up\s+restore|restic\s+restore|pg_restore|"
+RESTORE_COMMAND = lazy_re.compile(r"velero\s+restore\s+create|k8up\s+restore|restic\s+restore|pg_restore|"
                              r"kubectl\s+cnpg\s+restore", re.IGNORECASE)
 QUALIFYING = ("restore", "failover", "region-failover")
 

@@ -43,8 +43,8 @@ kind: PersistentVolumeClaim
 metadata: {name: data, namespace: shop}
 ```
 """
-import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location
 from readylint.model.doc_requirements import DocRequirement, SectionSpec, evaluate, judge
 from readylint.model.dr import dr_not_relevant
@@ -60,8 +60,8 @@ TOPICS = (
     SectionSpec("failback", (r"fail[- ]?back|switch back|return to the primary|revert to the primary",),
                 in_text=True),
 )
-COMMANDS = ((re.compile(r"argocd\s+app\s+\w+\s+([a-z0-9][-a-z0-9.]*)"), "Application"),
-            (re.compile(r"kubectl\s+cnpg\s+promote\s+([a-z0-9][-a-z0-9.]*)"), "Cluster"))
+COMMANDS = ((lazy_re.compile(r"argocd\s+app\s+\w+\s+([a-z0-9][-a-z0-9.]*)"), "Application"),
+            (lazy_re.compile(r"kubectl\s+cnpg\s+promote\s+([a-z0-9][-a-z0-9.]*)"), "Cluster"))
 
 
 def requirement(min_words):

@@ -13,6 +13,7 @@ import binascii
 import re
 from dataclasses import dataclass, field
 
+from readylint import lazy_re
 from readylint.findings import Location
 from readylint.inputs.yaml_docs import YMap, YSeq, load_stream
 from readylint.model.objects import mapping, sequence
@@ -25,7 +26,7 @@ NOTIFYING = ("slack_configs", "slackConfigs", "email_configs", "emailConfigs", "
              "webex_configs", "webexConfigs", "pushover_configs", "pushoverConfigs", "sns_configs", "snsConfigs",
              "wechat_configs", "wechatConfigs", "rocketchat_configs", "jira_configs")
 WEBHOOKS = ("webhook_configs", "webhookConfigs")
-PAGING_WEBHOOK = re.compile(r"oncall|incident\.io|squadcast|pagertree|ilert|firehydrant|rootly|zenduty",
+PAGING_WEBHOOK = lazy_re.compile(r"oncall|incident\.io|squadcast|pagertree|ilert|firehydrant|rootly|zenduty",
                             re.IGNORECASE)
 SECRET_KEYS = ("alertmanager.yaml", "alertmanager.yml")
 
@@ -123,7 +124,7 @@ class _Pos:
         return Location(self.path, line + self.offset, col + self.indent)
 
 
-_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|==|=)\s*"?(.*?)"?\s*$')
+_MATCHER = lazy_re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|==|=)\s*"?(.*?)"?\s*$')
 
 
 def _matchers(node: YMap, camel: bool) -> list:
@@ -269,7 +270,7 @@ def configs(index) -> list[AlertmanagerConfig]:
     return found
 
 
-_PROM_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_PROM_DURATION = lazy_re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 DEFAULT_TIMING = {"group_interval": 300.0, "repeat_interval": 14400.0}  # Alertmanager's defaults (5m, 4h)
 

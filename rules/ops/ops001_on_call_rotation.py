@@ -51,19 +51,20 @@ The rotation is @alice, @bob and @carol.
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location
 from readylint.model.doc_requirements import DocRequirement, evaluate, judge
 from readylint.model.objects import mapping, sequence
 from readylint.registry import rule
 from readylint.rules.ops._alertmanager import PAGING_WEBHOOK, catalog_entities, configs, experimental
 
-CATALOG_PAGING = re.compile(r"^(pagerduty\.com/(service-id|integration-key)|opsgenie\.com/(team|component-selector)|"
+CATALOG_PAGING = lazy_re.compile(r"^(pagerduty\.com/(service-id|integration-key)|opsgenie\.com/(team|component-selector)|"
                             r"grafana(\.com)?/.*oncall|.*oncall.*|incident\.io/|splunk\.com/on-call|firehydrant)",
                             re.IGNORECASE)
-HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w-]*(?:/[\w-]+)?)")
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PEOPLE_HEADING = re.compile(r"participant|member|people|engineer|roster|rota\b|rotation|who", re.IGNORECASE)
-LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S|^\s*\|(?!\s*-)")
+HANDLE = lazy_re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w-]*(?:/[\w-]+)?)")
+EMAIL = lazy_re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+PEOPLE_HEADING = lazy_re.compile(r"participant|member|people|engineer|roster|rota\b|rotation|who", re.IGNORECASE)
+LIST_ITEM = lazy_re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S|^\s*\|(?!\s*-)")
 
 
 def requirement(opts) -> DocRequirement:

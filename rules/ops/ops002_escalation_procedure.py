@@ -41,6 +41,7 @@ Pages escalate automatically through these levels until someone acknowledges the
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
 from readylint.model.doc_requirements import DocRequirement, evaluate, judge
 from readylint.model.facts import parse_duration
@@ -48,9 +49,9 @@ from readylint.registry import rule
 from readylint.rules.ops._alertmanager import configs, experimental, seconds, timings
 from readylint.rules.ops.ops001_on_call_rotation import people
 
-LEVEL = re.compile(r"\b(?:level|tier|stage|step)\s*\d|\bL\d\b|^\s*(?:\d+[.)]|[-*+])\s+\S|^\s*\|(?!\s*[-:])",
+LEVEL = lazy_re.compile(r"\b(?:level|tier|stage|step)\s*\d|\bL\d\b|^\s*(?:\d+[.)]|[-*+])\s+\S|^\s*\|(?!\s*[-:])",
                    re.IGNORECASE)
-TERRAFORM_POLICY = re.compile(r'resource\s+"pagerduty_escalation_policy"\s+"([\w-]+)"')
+TERRAFORM_POLICY = lazy_re.compile(r'resource\s+"pagerduty_escalation_policy"\s+"([\w-]+)"')
 
 
 def requirement(opts) -> DocRequirement:

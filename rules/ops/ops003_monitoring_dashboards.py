@@ -53,6 +53,7 @@ data:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
 from readylint.model.dashboards import dashboards, uid_of_url
 from readylint.model.monitoring import (IDENTITY_LABELS, SERVICE_MONITOR_KINDS, MentionIndex, alerts, monitors,
@@ -61,19 +62,19 @@ from readylint.model.promql import matchers
 from readylint.registry import rule
 
 SIGNALS = {
-    "traffic": re.compile(r"\b(rate|irate|increase)\s*\([^)]*(request|http|grpc|rpc|_count|calls|quer|messages|"
+    "traffic": lazy_re.compile(r"\b(rate|irate|increase)\s*\([^)]*(request|http|grpc|rpc|_count|calls|quer|messages|"
                           r"operations|_ops|throughput)", re.IGNORECASE),
-    "errors": re.compile(r"5\.\.|5xx|\berror|errors|fail|grpc_code\s*!=|status!?~?=\"?5|reject|oomkill|"
+    "errors": lazy_re.compile(r"5\.\.|5xx|\berror|errors|fail|grpc_code\s*!=|status!?~?=\"?5|reject|oomkill|"
                          r"by\s*\([^)]*\b(status|status_code|code|grpc_code)\b|dropped|drops|restarts|oom",
                          re.IGNORECASE),
-    "latency": re.compile(r"histogram_quantile|_duration|latency|_seconds_bucket|quantile\s*=", re.IGNORECASE),
-    "saturation": re.compile(r"cpu|memory|_bytes|saturation|queue|throttl|utili[sz]", re.IGNORECASE),
+    "latency": lazy_re.compile(r"histogram_quantile|_duration|latency|_seconds_bucket|quantile\s*=", re.IGNORECASE),
+    "saturation": lazy_re.compile(r"cpu|memory|_bytes|saturation|queue|throttl|utili[sz]", re.IGNORECASE),
 }
 RED = ("traffic", "errors", "latency", "saturation")
 USE = ("saturation", "errors")
 TEMPLATE_LABELS = IDENTITY_LABELS | {"namespace"}
 # Metrics that exist for every workload (kube-state-metrics, cAdvisor and the kubernetes-mixin recordings).
-GENERIC_SOURCES = re.compile(r"\b(kube_[a-z_]+|container_[a-z_]+|namespace_workload_pod[\w:]*|"
+GENERIC_SOURCES = lazy_re.compile(r"\b(kube_[a-z_]+|container_[a-z_]+|namespace_workload_pod[\w:]*|"
                              r"node_namespace_pod_container[\w:]*|up)\b")
 
 

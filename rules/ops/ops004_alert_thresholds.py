@@ -68,17 +68,17 @@ jobs:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
-from readylint.model.ci import all_steps, no_repository, pipelines, tolerated
 from readylint.model.monitoring import alerts
 from readylint.model.promql import parse_duration, range_windows
 from readylint.registry import rule
 
 WATCHDOG_NAMES = frozenset({"watchdog", "deadmansswitch", "deadmanswitch", "infoinhibitor", "heartbeat"})
-_RAW_COUNTER_ZERO = re.compile(r"^\s*[A-Za-z_:][\w:]*_(total|count|sum)\s*(\{[^}]*\})?\s*(>|!=)\s*0\s*$")
-_EXPIRY = re.compile(r"(expir|_ttl_|ttl_seconds)", re.IGNORECASE)
+_RAW_COUNTER_ZERO = lazy_re.compile(r"^\s*[A-Za-z_:][\w:]*_(total|count|sum)\s*(\{[^}]*\})?\s*(>|!=)\s*0\s*$")
+_EXPIRY = lazy_re.compile(r"(expir|_ttl_|ttl_seconds)", re.IGNORECASE)
 NON_PAGING = ("info", "none")
-_RATIO_FUNCS = re.compile(r"\b(rate|irate|increase)\s*\(")
+_RATIO_FUNCS = lazy_re.compile(r"\b(rate|irate|increase)\s*\(")
 
 
 def _persistent(expr):
@@ -203,9 +203,9 @@ def _tests_outcome(index, every):
                        key_path="alert-tests", related=(Related(first.location, f"{first.name} is untested."),))
 
 
-_PROMTOOL_TEST = re.compile(r"\bpromtool\b[^\n]*\btest\s+rules\b", re.IGNORECASE)  # $(PROMTOOL) in Makefiles
-_MAKE_TARGETS = re.compile(r"(?:^|[;&|]\s*)make\b([^\n;&|]*)", re.MULTILINE)
-_SCRIPT = re.compile(r"(?:^|\s)(?:\./|bash\s+|sh\s+)?([\w./-]+\.(?:sh|bash))\b")
+_PROMTOOL_TEST = lazy_re.compile(r"\bpromtool\b[^\n]*\btest\s+rules\b", re.IGNORECASE)  # $(PROMTOOL) in Makefiles
+_MAKE_TARGETS = lazy_re.compile(r"(?:^|[;&|]\s*)make\b([^\n;&|]*)", re.MULTILINE)
+_SCRIPT = lazy_re.compile(r"(?:^|\s)(?:\./|bash\s+|sh\s+)?([\w./-]+\.(?:sh|bash))\b")
 
 
 def _step_runs_tests(index, step) -> bool:
@@ -247,6 +247,8 @@ def _make_recipes(index, targets):
 
 def _tests_run_in_ci(index, subject, files, why):
     """Rule tests count only when a CI step runs them (rules.md OPS004: promtool test rules in CI)."""
+    from readylint.model.ci import all_steps, no_repository, pipelines, tolerated  # only with rule tests
+
     runs = [step for step in all_steps(index) if _step_runs_tests(index, step)]
     gating = [step for step in runs if step.job.automated and tolerated(step) is None]
     if gating:

@@ -64,6 +64,7 @@ spec:
 import fnmatch
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location
 from readylint.model.doc_requirements import DocRequirement, SectionSpec, evaluate, judge
 from readylint.model.gitops import applications, gitops_objects
@@ -71,9 +72,9 @@ from readylint.model.objects import mapping, sequence
 from readylint.registry import rule
 from readylint.rules.ops._alertmanager import configs
 
-TERRAFORM_WINDOW = re.compile(r"^\s*(maintenance_policy|maintenance_window|maintenance_window_auto_upgrade|"
+TERRAFORM_WINDOW = lazy_re.compile(r"^\s*(maintenance_policy|maintenance_window|maintenance_window_auto_upgrade|"
                               r"maintenance_configuration)\b", re.MULTILINE)
-NO_WINDOWS = re.compile(r"no (?:fixed |scheduled )?maintenance windows?|without maintenance windows?|"
+NO_WINDOWS = lazy_re.compile(r"no (?:fixed |scheduled )?maintenance windows?|without maintenance windows?|"
                         r"maintenance windows? (?:are|is) not (?:needed|used|required)|continuous(?:ly)? deploy",
                         re.IGNORECASE)
 

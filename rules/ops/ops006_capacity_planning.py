@@ -100,6 +100,7 @@ import math
 import re
 from fractions import Fraction
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
 from readylint.model.doc_requirements import DocRequirement, SectionSpec, evaluate, judge
 from readylint.model.objects import dig, mapping
@@ -108,10 +109,10 @@ from readylint.registry import rule
 
 RATE = r"(\d[\d,.]*)\s*(?:k\s*)?(?:rps|qps|req(?:uests)?\s*(?:/|per)\s*s(?:ec(?:ond)?)?|requests per second|" \
        r"queries per second)"
-PEAK = re.compile(r"peak|expected (?:load|traffic)|busiest|maximum load", re.IGNORECASE)
-PER_REPLICA = re.compile(r"per[- ](?:replica|pod|instance)|each (?:replica|pod|instance)|single (?:replica|pod)",
+PEAK = lazy_re.compile(r"peak|expected (?:load|traffic)|busiest|maximum load", re.IGNORECASE)
+PER_REPLICA = lazy_re.compile(r"per[- ](?:replica|pod|instance)|each (?:replica|pod|instance)|single (?:replica|pod)",
                          re.IGNORECASE)
-DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+DATE = lazy_re.compile(r"\b20\d\d-\d\d-\d\d\b")
 
 
 def requirement(opts) -> DocRequirement:

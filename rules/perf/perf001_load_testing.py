@@ -45,6 +45,7 @@ import json
 import posixpath
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
 from readylint.model.ci_tools import LOAD, hits
 from readylint.model.docs import docs, today
@@ -58,10 +59,10 @@ RESULT_GLOBS = ("**/*.jtl", "**/simulation.log", "**/*_stats.csv", "**/*summary*
                 "**/*results*.json")
 REPORT_GLOBS = ("docs/perf*/**/*.md", "docs/perf*/*.md", "docs/load*/**/*.md", "docs/load*/*.md",
                 "docs/**/load-test*.md", "docs/**/perf*report*.md")
-FILE_DATE = re.compile(r"(20\d\d)-?(\d\d)-?(\d\d)")
-REPORT_FAILED = re.compile(r"\b(outcome|result|status)\b[^.\n]{0,20}\b(fail(?:ed)?|not met|missed)\b", re.IGNORECASE)
-REPORT_TARGET = re.compile(r"\btarget|\bthreshold|\bgoal|\bslo\b|p9\d|percentile", re.IGNORECASE)
-REPORT_OUTCOME = re.compile(r"\boutcome|\bresult|\bpassed|\bfailed|\bmet\b|\bachieved", re.IGNORECASE)
+FILE_DATE = lazy_re.compile(r"(20\d\d)-?(\d\d)-?(\d\d)")
+REPORT_FAILED = lazy_re.compile(r"\b(outcome|result|status)\b[^.\n]{0,20}\b(fail(?:ed)?|not met|missed)\b", re.IGNORECASE)
+REPORT_TARGET = lazy_re.compile(r"\btarget|\bthreshold|\bgoal|\bslo\b|p9\d|percentile", re.IGNORECASE)
+REPORT_OUTCOME = lazy_re.compile(r"\boutcome|\bresult|\bpassed|\bfailed|\bmet\b|\bachieved", re.IGNORECASE)
 
 
 @rule(code="PERF001", slug="load-testing", scope="repository", severity="warning", confidence="low",

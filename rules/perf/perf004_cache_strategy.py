@@ -47,20 +47,21 @@ spec:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location
 from readylint.inputs.markup import DOC_SUFFIXES, parse
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
-CACHE_IMAGE = re.compile(r"^(redis|valkey|keydb|dragonfly|memcached|varnish)", re.IGNORECASE)
+CACHE_IMAGE = lazy_re.compile(r"^(redis|valkey|keydb|dragonfly|memcached|varnish)", re.IGNORECASE)
 EVICTS_ITSELF = ("memcached", "varnish")
-CACHE_CHARTS = re.compile(r"^(redis|redis-cluster|valkey|valkey-cluster|keydb|dragonfly|memcached|varnish)$")
+CACHE_CHARTS = lazy_re.compile(r"^(redis|redis-cluster|valkey|valkey-cluster|keydb|dragonfly|memcached|varnish)$")
 CACHE_CRS = {("databases.spotahome.com", "RedisFailover"), ("redis.redis.opstreelabs.in", "Redis"),
              ("redis.redis.opstreelabs.in", "RedisCluster"), ("dragonflydb.io", "Dragonfly")}
-CACHE_ENV = re.compile(r"^(REDIS_(URL|HOST|ADDR|ADDRESS)|CACHE_(URL|HOST|ADDR)|MEMCACHED_\w+)$", re.IGNORECASE)
-NOT_A_CACHE = re.compile(r"queue|broker|sidekiq|celery|jobs?\b|bull|stream|cart|store|db\b|database|persist",
+CACHE_ENV = lazy_re.compile(r"^(REDIS_(URL|HOST|ADDR|ADDRESS)|CACHE_(URL|HOST|ADDR)|MEMCACHED_\w+)$", re.IGNORECASE)
+NOT_A_CACHE = lazy_re.compile(r"queue|broker|sidekiq|celery|jobs?\b|bull|stream|cart|store|db\b|database|persist",
                          re.IGNORECASE)
-STORE_ENV = re.compile(r"BROKER|QUEUE|CELERY|SIDEKIQ|JOBS?_|RQ_", re.IGNORECASE)
+STORE_ENV = lazy_re.compile(r"BROKER|QUEUE|CELERY|SIDEKIQ|JOBS?_|RQ_", re.IGNORECASE)
 
 
 def _image_name(image) -> str:

@@ -43,6 +43,7 @@ CREATE INDEX orders_customer_id_idx ON orders (customer_id);
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location
 from readylint.model.backups import stateful_components
 from readylint.model.dependencies import all_dependencies
@@ -57,18 +58,18 @@ ORM_GLOBS = {"**/db/changelog/**": r"createIndex", "**/liquibase/**": r"createIn
              "**/migrations/*.js": r"addIndex", "**/migrations/*.ts": r"addIndex|createIndex|TableIndex"}
 IDENT = r'(?:"[^"]+"|`[^`]+`|[\w$]+)'
 QNAME = rf"(?:{IDENT}\.)?({IDENT})"
-CREATE_TABLE = re.compile(rf"\bCREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+CREATE_TABLE = lazy_re.compile(rf"\bCREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
                           rf"{QNAME}\s*\(", re.IGNORECASE)
-CREATE_INDEX = re.compile(rf"\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+CREATE_INDEX = lazy_re.compile(rf"\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
                           rf"(?:{IDENT}\s+)?ON\s+(?:ONLY\s+)?{QNAME}\s*(?:USING\s+\w+\s*)?\(\s*({IDENT})",
                           re.IGNORECASE)
-ALTER_FK = re.compile(rf"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{QNAME}\s+ADD\s+(?:CONSTRAINT\s+{IDENT}\s+)?"
+ALTER_FK = lazy_re.compile(rf"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{QNAME}\s+ADD\s+(?:CONSTRAINT\s+{IDENT}\s+)?"
                       rf"(FOREIGN\s+KEY|PRIMARY\s+KEY|UNIQUE)\s*\(\s*({IDENT})", re.IGNORECASE)
-ALTER_COLUMN_FK = re.compile(rf"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{QNAME}\s+ADD\s+(?:COLUMN\s+)?"
+ALTER_COLUMN_FK = lazy_re.compile(rf"\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{QNAME}\s+ADD\s+(?:COLUMN\s+)?"
                              rf"(?:IF\s+NOT\s+EXISTS\s+)?(?!(?:CONSTRAINT|FOREIGN|PRIMARY|UNIQUE|CHECK)\b)"
                              rf"({IDENT})\s+[^,;]*?\bREFERENCES\b", re.IGNORECASE)
 TABLE_CONSTRAINT = rf"(?:CONSTRAINT\s+{IDENT}\s+)?(FOREIGN\s+KEY|PRIMARY\s+KEY|UNIQUE)\s*\(\s*({IDENT})"
-MYSQL = re.compile(r"ENGINE\s*=\s*InnoDB|AUTO_INCREMENT|`\w+`", re.IGNORECASE)
+MYSQL = lazy_re.compile(r"ENGINE\s*=\s*InnoDB|AUTO_INCREMENT|`\w+`", re.IGNORECASE)
 
 
 def _name(raw: str) -> str:

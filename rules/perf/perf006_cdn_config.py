@@ -71,6 +71,7 @@ spec:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
 from readylint.inputs import json_text
 from readylint.model.docs import docs, today
@@ -80,7 +81,7 @@ from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
 CLAIM = "claim: platform.cdn is external"
-IAC = re.compile(r"aws_cloudfront_distribution|enable_cdn\s*=\s*true|azurerm_cdn_frontdoor|azurerm_frontdoor|"
+IAC = lazy_re.compile(r"aws_cloudfront_distribution|enable_cdn\s*=\s*true|azurerm_cdn_frontdoor|azurerm_frontdoor|"
                  r"cloudflare_(ruleset|page_rule|zone_settings_override)|google_compute_backend_bucket")
 ORIGIN_CONTROLLER = "cdn-origin-controller.gympass.com/"
 
@@ -128,7 +129,7 @@ def is_api(ep):
     return bool(paths) and all(re.match(r"^/(api|v\d+)(/|$)", p) for p in paths)
 
 
-_REVIEW_TEXT = re.compile(r"last[_-]reviewed[\"']?\s*[:=]\s*[\"']?(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+_REVIEW_TEXT = lazy_re.compile(r"last[_-]reviewed[\"']?\s*[:=]\s*[\"']?(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
 
 def review_date(index, at, obj=None):

@@ -72,6 +72,7 @@ import base64
 import binascii
 import re
 
+from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
 from readylint.model.objects import mapping, sequence
 from readylint.model.secrets import (BANK_VAULTS, CSI_GROUP, ESO, INJECT, agent_injection, consumed_secrets,
@@ -81,7 +82,7 @@ from readylint.model.tls import certificate_for
 from readylint.registry import rule
 
 SKIPPED_TYPES = ("kubernetes.io/service-account-token", "kubernetes.io/tls")
-TLS_NAME = re.compile(r"(^|[-_.])(m?tls|certs?|certificates?)$", re.IGNORECASE)
+TLS_NAME = lazy_re.compile(r"(^|[-_.])(m?tls|certs?|certificates?)$", re.IGNORECASE)
 
 
 def judge_workload(index, wl, opts):

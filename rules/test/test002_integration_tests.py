@@ -38,6 +38,7 @@ jobs:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT
 from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, project_type
 from readylint.model.ci_tools import DEPLOY, E2E, INTEGRATION, UNIT, hits
@@ -107,7 +108,7 @@ def _result_problem(result, max_skipped_pct):
     return ""
 
 
-_GO_TAG = re.compile(r"^//\s*(go:build|\+build)\s.*\bintegration\b", re.M)
+_GO_TAG = lazy_re.compile(r"^//\s*(go:build|\+build)\s.*\bintegration\b", re.M)
 
 
 def _sources(index):

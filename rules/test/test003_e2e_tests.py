@@ -40,6 +40,7 @@ jobs:
 """
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location, Related
 from readylint.model.ci import ci_anchor, ephemeral_cluster, gating, project_type
 from readylint.model.ci_tools import DEPLOY, E2E, hits
@@ -48,7 +49,7 @@ from readylint.registry import rule
 
 CONFIGS = ("**/playwright.config.*", "**/cypress.config.*", "**/cypress.json", "**/wdio.conf.*",
            "**/kuttl-test.yaml", "**/chainsaw-test.yaml")
-_TARGET = re.compile(r"base_?url|baseurl|https?://|preview|staging", re.I)
+_TARGET = lazy_re.compile(r"base_?url|baseurl|https?://|preview|staging", re.I)
 
 
 @rule(code="TEST003", slug="e2e-tests", scope="repository", severity="warning", confidence="medium",
@@ -123,7 +124,7 @@ def _suite(index, subject):
 
 SPEC_GLOBS = ("**/*.spec.ts", "**/*.spec.js", "**/*.spec.tsx", "**/*.spec.mjs", "**/*.cy.ts", "**/*.cy.js",
               "**/e2e/**/*.test.ts", "**/e2e/**/*.test.js", "**/*-assert.yaml", "**/*-assert.yml")
-_SCAFFOLD = re.compile(r"playwright\.dev|example\.cypress\.io|docs\.cypress\.io/guides|todomvc", re.I)
+_SCAFFOLD = lazy_re.compile(r"playwright\.dev|example\.cypress\.io|docs\.cypress\.io/guides|todomvc", re.I)
 
 
 def _specs(index, configs):

@@ -50,13 +50,14 @@ spec:
 import datetime as _dt
 import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location
 from readylint.model.ci_tools import CHAOS, hits
 from readylint.registry import rule
 
 CHAOS_MESH = ("PodChaos", "NetworkChaos", "StressChaos", "IOChaos", "TimeChaos", "DNSChaos", "HTTPChaos",
               "JVMChaos", "KernelChaos", "AWSChaos", "GCPChaos", "Schedule", "Workflow")
-_GAME_DAY = re.compile(r"(game-?days?|chaos)[^/]*/\d{4}-\d{2}-\d{2}[^/]*\.md$|\d{4}-\d{2}-\d{2}[^/]*(game-?day|chaos)",
+_GAME_DAY = lazy_re.compile(r"(game-?days?|chaos)[^/]*/\d{4}-\d{2}-\d{2}[^/]*\.md$|\d{4}-\d{2}-\d{2}[^/]*(game-?day|chaos)",
                        re.I)
 
 

@@ -45,7 +45,7 @@ jobs:
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT
 from readylint.model.ci import builds_code, ci_anchor, gating
 from readylint.model.ci_tools import CONFIG_SCAN, DAST, SAST, SCA, SECRETS, hits, remote_calls, template_hits
-from readylint.model.github_settings import load_snapshot
+from readylint.model.github_snapshot import load_snapshot
 from readylint.registry import rule
 
 CATEGORIES = ((SAST, "sast", "static analysis (SAST)", "github/codeql-action or Semgrep"),

@@ -34,14 +34,14 @@ jobs:
       - run: k6 run load.js
 ```
 """
-import re
 
+from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT
 from readylint.model.ci import ci_anchor, project_type, tolerated
 from readylint.model.ci_tools import LOAD, hits
 from readylint.registry import rule
 
-_SCRIPT = re.compile(r"k6\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*([\w./-]+\.(?:js|ts))")
+_SCRIPT = lazy_re.compile(r"k6\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*([\w./-]+\.(?:js|ts))")
 
 
 @rule(code="TEST006", slug="performance-testing-automated", scope="repository", severity="warning",
