@@ -174,10 +174,11 @@ class Suppressor:
         for waiver in self.waivers:
             if waiver.kind == "config" and finding.code in waiver.codes and _config_matches(waiver.match, finding):
                 return waiver
-        if not tool_finding:
+        baseline = [waiver for waiver in self.waivers if waiver.kind == "baseline"] if not tool_finding else ()
+        if baseline:  # a fingerprint is a hash: computed only when a baseline is there to match it
             fingerprint = finding.fingerprint
-            for waiver in self.waivers:
-                if waiver.kind == "baseline" and waiver.match["fingerprint"] == fingerprint:
+            for waiver in baseline:
+                if waiver.match["fingerprint"] == fingerprint:
                     return waiver
         return None
 

@@ -71,7 +71,10 @@ def test_check_of_one_file_imports_only_the_rules_it_runs(tmp_path):
     assert "readylint.rules.sec.sec002_pod_security_context" in loaded  # a manifest rule ran
     assert loaded.isdisjoint({"readylint.rules.cd.cd004_ci_pipeline", "readylint.rules.test.test001_unit_coverage",
                               "readylint.model.ci_tools", "readylint.model.coverage", "readylint.model.licences",
-                              "readylint.helm.argocd", "readylint.helm.render"})
+                              "readylint.helm.argocd", "readylint.helm.render", "readylint.helm.locate"})
+    # the rules that did run have nothing for these to read: no docs, no settings snapshot, no dependency
+    assert loaded.isdisjoint({"readylint.model.docs", "readylint.inputs.markup", "readylint.model.github_settings",
+                              "readylint.rules.dep._inventory"})
 
 
 def test_every_rule_is_loaded_when_the_whole_repository_is_checked(tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-import subprocess
 from dataclasses import dataclass
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
@@ -29,6 +28,10 @@ def find_root(first_path: str) -> str:
     """The git top level of the first path, else the current folder when it holds the path."""
     probe = first_path if os.path.isdir(first_path) else os.path.dirname(os.path.abspath(first_path))
     try:
+        if not _inside_checkout(probe):
+            raise OSError("not a git checkout")  # no `.git` above it: do not start git to be told so
+        import subprocess  # git runs only inside a checkout
+
         out = subprocess.run(
             ["git", "-C", probe, "rev-parse", "--show-toplevel"],
             capture_output=True, text=True, check=False,
@@ -44,11 +47,27 @@ def find_root(first_path: str) -> str:
     return target if os.path.isdir(target) else os.path.dirname(target)
 
 
+def _inside_checkout(folder: str) -> bool:
+    """Whether git could see a work tree at FOLDER: a `.git` in it or above it, or GIT_DIR set."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    folder = os.path.abspath(folder)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+
+
 def is_git_tree(root: str) -> bool:
     return os.path.exists(os.path.join(root, ".git"))
 
 
 def _git_files(root: str, rel_paths: list[str]) -> list[str] | None:
+    import subprocess  # git runs only inside a checkout
+
     try:
         out = subprocess.run(
             ["git", "-C", root, "ls-files", "-co", "--exclude-standard", "-z", "--", *rel_paths],

@@ -72,12 +72,7 @@ class DocSet:
 
     def find(self, *globs: str) -> list[str]:
         """Document files matching any glob, in the order of the globs (earlier globs are preferred)."""
-        out: list[str] = []
-        for pattern in globs:
-            for path in sorted(self.repo.glob(pattern), key=lambda p: (p.count("/"), p.lower())):
-                if path not in out:
-                    out.append(path)
-        return out
+        return self.repo.find(*globs)
 
     def get(self, path: str) -> Markup | None:
         """The parsed document (None when unreadable; malformed front matter is reported as RL001)."""

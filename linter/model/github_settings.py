@@ -27,6 +27,12 @@ class Setting:
     source: str = ""  # "classic protection", "ruleset 42", or the unreadable endpoint
     value: object = None  # approvals count or required check names for the numeric items
 
+    def at_least(self, minimum: int) -> bool | None:
+        """A count setting (approvals) against a minimum: met, unknown (unreadable source) or not met."""
+        if (self.value or 0) >= minimum:
+            return True
+        return None if self.state is None else False
+
 
 @dataclass
 class _Source:
@@ -420,10 +426,3 @@ def branch_subject(snapshot: Snapshot, branch: str):
     return Subject(key=f"github:{snapshot.repo}/branches/{branch}", display=f"branch {branch} of {snapshot.repo}",
                    fqn=f"github:repos/{snapshot.repo}/branches/{branch}/protection",
                    location=snapshot.at("endpoints", f"protection.{branch}"))
-
-
-def setting_at_least(setting: Setting, minimum: int) -> bool | None:
-    """A count setting (approvals) against a minimum: met, unknown (unreadable source) or not met."""
-    if (setting.value or 0) >= minimum:
-        return True
-    return None if setting.state is None else False

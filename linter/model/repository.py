@@ -68,6 +68,14 @@ class RepositoryFiles:
             self._globbed[patterns] = found
         return list(found)
 
+    def find(self, *globs: str) -> list[str]:
+        """Files matching any glob, in the order of the globs (earlier globs are preferred), shallow first."""
+        out: dict[str, None] = {}
+        for pattern in globs:
+            for path in sorted(self.glob(pattern), key=lambda p: (p.count("/"), p.lower())):
+                out.setdefault(path)
+        return list(out)
+
     def text(self, path: str) -> str | None:
         """The file's text, or None when it cannot be read (an RL001 problem is recorded once)."""
         if path in self._texts:

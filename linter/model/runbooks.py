@@ -10,7 +10,6 @@ import posixpath
 import re
 
 from .. import lazy_re
-from .docs import docs
 
 RUNBOOK_GLOBS = ("RUNBOOK.md", "RUNBOOKS.md", "docs/runbooks/**/*.md", "docs/runbook*.md", "runbooks/**/*.md",
                  "docs/**/runbooks/**/*.md", "**/runbooks/**/*.md", "**/runbook.md")
@@ -23,7 +22,7 @@ def _base(url: str) -> str:
 
 def runbook_files(index):
     """Runbook documents by convention (section index pages excluded)."""
-    return [p for p in docs(index).find(*RUNBOOK_GLOBS) if not p.lower().endswith(("_index.md", "/readme.md"))]
+    return [p for p in index.repo.find(*RUNBOOK_GLOBS) if not p.lower().endswith(("_index.md", "/readme.md"))]
 
 
 def map_url(index, rest: str) -> str | None:

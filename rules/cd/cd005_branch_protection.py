@@ -74,8 +74,6 @@ details and ruleset bypass actors then stay unknown.
 ```
 """
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, missing_branch
-from readylint.model.github_settings import protection_of, setting_at_least
 from readylint.registry import rule
 
 # (tier, setting, minimum count or None, reviewer item owned by CD006, what it means when missing, fix)
@@ -108,7 +106,7 @@ def item_states(protection):
     """(tier, setting, minimum, reviewer, missing, fix, state) for every tier requirement."""
     for tier, name, minimum, reviewer, missing, fix in TIERS:
         setting = protection.settings[name]
-        state = setting_at_least(setting, minimum) if minimum else setting.state
+        state = setting.at_least(minimum) if minimum else setting.state
         yield tier, name, minimum, reviewer, missing, fix, state
 
 
@@ -133,6 +131,9 @@ def check(index, opts):
         yield index.repo.subject("github/branch-protection", "the default branch's protection").not_applicable(
             EVIDENCE_UNAVAILABLE, evidence.unavailable)
         return
+    # the protection model, loaded only when there is a snapshot to judge
+    from readylint.model.github_settings import branch_subject, branches_to_judge, missing_branch
+
     target = int(opts["scorecard_min_tier"])
     config = index.settings.get("config")
     globs = config.section("github").get("branches", []) if config is not None else []
@@ -148,6 +149,8 @@ def check(index, opts):
 
 
 def _judge(snapshot, branch, subject, target):
+    from readylint.model.github_settings import KEY_PATHS, protection_of
+
     protection = protection_of(snapshot, branch)
     related = tuple(Related(snapshot.at(*pointer), f"Ruleset '{name}' is in {mode} mode and enforces nothing.")
                     for name, mode, pointer in protection.inactive)

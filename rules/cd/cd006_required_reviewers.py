@@ -47,7 +47,7 @@ from readylint.inputs.yaml_docs import YMap
 from readylint.model import codeowners as co
 from readylint.model.ci import all_jobs
 from readylint.model.github_settings import KEY_PATHS, branch_subject, branches_to_judge, environments_unreadable
-from readylint.model.github_settings import missing_branch, production_environments, protection_of, setting_at_least
+from readylint.model.github_settings import missing_branch, production_environments, protection_of
 from readylint.registry import rule
 
 REVIEW_ITEMS = (
@@ -92,7 +92,7 @@ def _branch(snapshot, branch, minimum, owners_path):
     who = f"Branch {branch} of {snapshot.repo}"
     failures, unknown = [], []
     approvals = protection.settings["approvals"]
-    met = setting_at_least(approvals, minimum) if minimum > 0 else True
+    met = approvals.at_least(minimum) if minimum > 0 else True
     if met is False:
         needs = (f"needs only {approvals.value} approving review{'' if approvals.value == 1 else 's'} to merge"
                  if approvals.value else "merges without any approving review")

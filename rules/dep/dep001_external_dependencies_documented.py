@@ -62,7 +62,8 @@ spec:
 """
 from readylint.findings import NOT_RELEVANT, Related
 from readylint.registry import rule
-from readylint.rules.dep._inventory import INVENTORY, external_dependencies, infra_option, inventory
+from readylint.rules.dep._external import external_dependencies, infra_option
+from readylint.rules.dep._inventory import INVENTORY, inventory
 
 
 @rule(code="DEP001", slug="external-dependencies-documented", scope="repository", severity="note",

@@ -64,9 +64,8 @@ import re
 
 from readylint import lazy_re
 from readylint.findings import NOT_RELEVANT, Location, Related
-from readylint.model.docs import docs
 from readylint.registry import rule
-from readylint.rules.dep._inventory import external_dependencies, infra_option, inventory, mentions
+from readylint.rules.dep._external import external_dependencies, infra_option
 
 HEADING = lazy_re.compile(r"degraded|fallback|graceful degradation|failure modes?", re.IGNORECASE)
 HARD = lazy_re.compile(r"\bhard\b|no (?:meaningful )?fallback|fail[s]? closed", re.IGNORECASE)
@@ -83,8 +82,12 @@ def check(index, opts):
     if not found:
         yield index.repo.subject("fallbacks", "fallbacks").not_applicable(NOT_RELEVANT, "no external dependency")
         return
+    # the documentation machinery loads only when there is a dependency to look up
+    from readylint.model.docs import docs
+    from readylint.rules.dep._inventory import inventory, mentions
+
     listing = inventory(index)
-    tables = _tables(index)
+    tables = _tables(docs(index))
     code = _code_evidence(index)
     for dep in found:
         subject = index.repo.subject(f"fallback:{dep.label}", f"fallback for {dep.label}")
@@ -108,10 +111,10 @@ def check(index, opts):
                            related=related)
 
 
-def _tables(index) -> list:
+def _tables(docset) -> list:
     """(Location, line) of every line in a degraded-mode or fallback section of the docs."""
     found = []
-    for doc in docs(index).documents():
+    for doc in docset.documents():
         for section in doc.sections:
             if HEADING.search(section.heading.text):
                 for number in range(section.heading.line, section.end + 1):

@@ -67,7 +67,8 @@ from readylint.model.doc_requirements import DocRequirement, SectionSpec, evalua
 from readylint.model.facts import find_facts
 from readylint.model.monitoring import slos
 from readylint.registry import rule
-from readylint.rules.dep._inventory import external_dependencies, infra_option, inventory
+from readylint.rules.dep._external import external_dependencies, infra_option
+from readylint.rules.dep._inventory import inventory
 
 LATENCY = lazy_re.compile(r"latenc|duration|slow|fast|response[- ]?time|p9\d|speed", re.IGNORECASE)
 VENDOR_SLA = lazy_re.compile(r"\d{2,3}(?:\.\d+)?\s*%|\bSLA\b", re.IGNORECASE)

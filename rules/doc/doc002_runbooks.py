@@ -77,9 +77,6 @@ import re
 from dataclasses import replace
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Related
-from readylint.inputs.git_history import history
-from readylint.model.doc_requirements import DocRequirement, SectionSpec, inspect, stale_outcomes
-from readylint.model.docs import docs
 from readylint.model.monitoring import alerts
 from readylint.model.runbooks import resolve, runbook_files
 from readylint.registry import rule
@@ -90,6 +87,8 @@ SYNONYMS = {"meaning": r"\bmeaning\b|\bdescription\b|\boverview\b|\bsummary\b", 
             "diagnosis": r"diagnos|troubleshoot|investigat|\bdebug", "mitigation": r"mitigat|remediat|resol|\bfix",
             "escalation": r"escalat|\bcontacts?\b|\bowners?\b|\bsupport\b"}
 def sections(names) -> tuple:
+    from readylint.model.doc_requirements import SectionSpec
+
     out = []
     for name in names:
         alternatives = [a.strip() for a in str(name).split("/") if a.strip()]
@@ -137,6 +136,11 @@ def check(index, opts):
 
 
 def _judge_runbooks(index, runbooks, opts):
+    # the documentation machinery loads only when there are runbooks to read (one manifest has none)
+    from readylint.inputs.git_history import history
+    from readylint.model.doc_requirements import DocRequirement, inspect, stale_outcomes
+    from readylint.model.docs import docs
+
     docset, specs = docs(index), sections(opts["runbook_sections"])
     req = DocRequirement("runbook", sections=specs, min_words=opts["doc_section_min_words"], check_links=False)
     for (path, anchor), linked in sorted(runbooks.items()):
@@ -178,12 +182,15 @@ def _judge_runbooks(index, runbooks, opts):
 
 def _no_alerts(index, opts):
     subject = index.repo.subject("runbooks", "runbooks")
-    docset = docs(index)
-    for path in runbook_files(index):
-        doc = docset.get(path)
-        if doc is not None and not doc.is_stub(opts["doc_section_min_words"]):
-            yield subject.passed(f"{path} is a written runbook (no alerting rules in the repository)")
-            return
+    files = runbook_files(index)
+    if files:
+        from readylint.model.docs import docs  # only when there is a runbook to read
+
+        for path in files:
+            doc = docs(index).get(path)
+            if doc is not None and not doc.is_stub(opts["doc_section_min_words"]):
+                yield subject.passed(f"{path} is a written runbook (no alerting rules in the repository)")
+                return
     yield subject.fail("The repository has no alerting rules and no runbook: add docs/runbooks/<Alert>.md or "
                        "RUNBOOK.md describing how to diagnose and mitigate the service's failures.",
                        at=index.repo.anchor(), key_path="runbooks.missing")

@@ -61,7 +61,6 @@ spec:
 import re
 
 from readylint.findings import NOT_RELEVANT, Related
-from readylint.model.docs import docs
 from readylint.model.objects import dig, mapping
 from readylint.registry import rule
 
@@ -122,9 +121,10 @@ def _vpa(index, wl):
 def _reports(index) -> list:
     """(path, text) of dated sizing reports."""
     found = []
-    docset = docs(index)
     for path in index.repo.glob(*REPORT_GLOBS):
-        doc = docset.get(path) if path.lower().endswith((".md", ".rst", ".adoc")) else None
+        from readylint.model.docs import docs  # only when a sizing report is there to read
+
+        doc = docs(index).get(path) if path.lower().endswith((".md", ".rst", ".adoc")) else None
         text = "\n".join(doc.lines) if doc is not None else (index.repo.text(path) or "")
         dated = (doc is not None and any(k in doc.front_matter for k in ("date", "last_reviewed"))) or \
             re.search(r"\b20\d\d-\d\d-\d\d\b", text + path)

@@ -74,7 +74,6 @@ import re
 from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
 from readylint.inputs import json_text
-from readylint.model.docs import docs, today
 from readylint.model.entrypoints import entry_points
 from readylint.model.facts import parse_date
 from readylint.model.objects import dig, mapping, sequence
@@ -137,6 +136,8 @@ def review_date(index, at, obj=None):
     of the object or such a comment in the IaC file wins, else the file's last commit; (None, why, None) when
     unknown (shallow clone, no git). A file not committed yet is being changed now, so it counts as reviewed today.
     """
+    from readylint.model.docs import docs, today  # git dates only for a CDN-fronted entry point
+
     if obj is not None:
         for key, value in obj.annotations.items():
             if str(key).lower().replace("_", "-").endswith("last-reviewed") and parse_date(value):
@@ -157,6 +158,8 @@ def review_date(index, at, obj=None):
 
 def reviewed(index, subject, ep, why, at, days, obj=None):
     """PASS when the CDN config was reviewed (changed) within ``days``; a warning when older; unknown without a date."""
+    from readylint.model.docs import today
+
     date, how, where = review_date(index, at, obj)
     if date is None:
         return [subject.not_applicable(EVIDENCE_UNAVAILABLE, f"{why}; when it was last reviewed is unknown ({how}); "
