@@ -199,3 +199,39 @@ def test_sloth_examples_are_slos_with_burn_rate_alerts(tmp_path):
     assert report.statuses["OPS004"] == "pass"  # generated burn-rate alerts are calibrated by construction
     disabled = [f for f in report.active if f.code == "OBS006"]
     assert [f.location.path for f in disabled] == ["examples/no-alerts.yml"]
+
+
+def test_monitor_lookup_answers_in_list_order_with_namespace_selection(tmp_path):
+    """OBS001 asks per workload through MonitorLookup: same answers and order as asking each monitor."""
+    from readylint.model.monitoring import SERVICE_MONITOR_KINDS, MonitorLookup, monitors, namespace_selected
+
+    index = _index(tmp_path, {"monitors.yaml": """
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: everywhere, namespace: monitoring}
+        spec: {namespaceSelector: {any: true}, selector: {matchLabels: {app: api}}}
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: own, namespace: shop}
+        spec: {selector: {matchLabels: {app: api}}}
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: named, namespace: monitoring}
+        spec: {namespaceSelector: {matchNames: [shop, shop]}, selector: {matchExpressions: [{key: app, operator: Exists}]}}
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: other-app, namespace: shop}
+        spec: {selector: {matchLabels: {app: web}}}
+        """})
+    listed = monitors(index, SERVICE_MONITOR_KINDS)
+    lookup = MonitorLookup(listed)
+    labels = {"app": "api"}
+    for namespace in ("shop", "monitoring", "elsewhere"):
+        expected = [m.name for m in listed if namespace_selected(m, namespace)]
+        assert [m.name for m in lookup.watching(namespace)] == expected
+    assert [m.name for m in lookup.selecting("shop", labels)] == ["everywhere", "own", "named"]
+    assert [m.name for m in lookup.selecting("elsewhere", labels)] == ["everywhere"]
+    assert [m.name for m in lookup.selecting("shop", {"app": True})] == ["named"]  # `true` is not "api"

@@ -160,8 +160,9 @@ def test_markdown_file_appends_and_report_command(tmp_path, monkeypatch):
     assert result.stdout.startswith("## readylint readiness report")
 
 
-def test_templates_ship_in_the_wheel(tmp_path):
-    """`pip install .` must carry the jinja2 templates (package data), not only the editable checkout."""
+def test_templates_and_rule_catalogue_ship_in_the_wheel(tmp_path):
+    """`pip install .` must carry the package data (jinja2 templates, the generated rule catalogue that runs
+    read instead of importing every rule), not only the editable checkout."""
     source = tmp_path / "src"
     source.mkdir()
     for name in ("linter", "rules", "schemas"):
@@ -177,6 +178,7 @@ def test_templates_ship_in_the_wheel(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"readylint/reporters/templates/{p.name}" for p in (REPO / "linter/reporters/templates").iterdir()}
     assert shipped and shipped <= names
+    assert {"readylint/data/catalogue.json", "readylint/data/catalogue-docs.json"} <= names
 
 
 def test_fix_first_orders_by_level_then_count(tmp_path):

@@ -503,19 +503,76 @@ POD_MONITOR_KINDS = {("monitoring.coreos.com", "PodMonitor"): "podMetricsEndpoin
 CLUSTER_WIDE_MONITORS = ("ClusterPodMonitoring",)
 
 
-def namespace_selected(monitor: K8sObject, namespace: str) -> bool:
-    """``spec.namespaceSelector``: absent → the monitor's own namespace; ``any: true``; ``matchNames``."""
+def watched_namespaces(monitor: K8sObject) -> frozenset[str] | None:
+    """``spec.namespaceSelector``: absent → the monitor's own namespace; ``any: true`` → None (every one);
+    ``matchNames``."""
     if monitor.kind in CLUSTER_WIDE_MONITORS:
-        return True
+        return None
     selector = mapping(monitor.spec.get("namespaceSelector"))
     if selector is None or not selector:
-        return monitor.namespace == namespace
+        return frozenset((monitor.namespace,))
     if selector.get("any") is True:
-        return True
+        return None
     names = selector.get("matchNames")
     if isinstance(names, list):
-        return namespace in [str(n) for n in names]
-    return monitor.namespace == namespace
+        return frozenset(str(n) for n in names)
+    return frozenset((monitor.namespace,))
+
+
+def namespace_selected(monitor: K8sObject, namespace: str) -> bool:
+    """Whether the monitor's ``spec.namespaceSelector`` takes in ``namespace`` (see ``watched_namespaces``)."""
+    spaces = watched_namespaces(monitor)
+    return spaces is None or namespace in spaces
+
+
+def own_namespace(monitor: K8sObject) -> frozenset[str]:
+    """The monitor's own namespace only (how ``scrape_only`` pairs monitors with Services)."""
+    return frozenset((monitor.namespace,))
+
+
+class MonitorLookup:
+    """Which monitors of a list watch a namespace and select a label set, answered once per distinct question.
+
+    Rules ask per workload. With many copies of a namespace (one chart rendered per environment, a monorepo),
+    asking every monitor about every Service of every workload grows with the cube of the copies; the answer
+    depends only on the namespace and the labels, so it is computed once for each and kept. ``spaces(monitor)``
+    gives the namespaces a monitor watches (None: every one); answers keep the order of ``monitors``.
+    """
+
+    def __init__(self, monitors, spaces=watched_namespaces):
+        self.monitors = list(monitors)
+        self._everywhere: list[tuple[int, K8sObject]] = []
+        self._by_namespace: dict[str, list[tuple[int, K8sObject]]] = {}
+        for order, monitor in enumerate(self.monitors):
+            watched = spaces(monitor)
+            if watched is None:
+                self._everywhere.append((order, monitor))
+            for namespace in watched or ():
+                self._by_namespace.setdefault(namespace, []).append((order, monitor))
+        self._watching: dict[str, list[K8sObject]] = {}
+        self._selecting: dict[tuple, list[K8sObject]] = {}
+
+    def watching(self, namespace: str) -> list[K8sObject]:
+        """Monitors whose namespace selection takes in ``namespace``."""
+        found = self._watching.get(namespace)
+        if found is None:
+            pairs = sorted(self._by_namespace.get(namespace, []) + self._everywhere, key=lambda pair: pair[0])
+            found = self._watching[namespace] = [monitor for _, monitor in pairs]
+        return found
+
+    def selecting(self, namespace: str, labels) -> list[K8sObject]:
+        """Monitors watching ``namespace`` whose ``spec.selector`` matches ``labels`` (a Service's or pods')."""
+        key = (namespace, labels_key(labels))
+        found = self._selecting.get(key)
+        if found is None:
+            found = self._selecting[key] = [m for m in self.watching(namespace)
+                                            if label_selector_matches(m.spec.get("selector"), labels)]
+        return found
+
+
+def labels_key(labels) -> tuple:
+    """Hashable form of a label mapping; by repr, so that ``1``, ``true`` and ``"1"`` stay apart."""
+    return tuple(sorted((repr(k), repr(v)) for k, v in labels.items()))
 
 
 def monitors(index, kinds: dict) -> list[K8sObject]:
@@ -576,14 +633,26 @@ def scrape_only(index, wl, service_monitors) -> bool:
     """Every port of every Service of the workload is a ServiceMonitor endpoint: an exporter, not a service
     users call (its Services exist to be scraped)."""
     services = index.services_selecting(wl)
+    lookup = _own_namespace_lookup(index, service_monitors)
     for svc in services:
-        scraped = {str(e.get("port")) for m in service_monitors if m.namespace == svc.namespace
-                   and label_selector_matches(m.spec.get("selector"), svc.labels)
+        scraped = {str(e.get("port")) for m in lookup.selecting(svc.namespace, svc.labels)
                    for e in sequence(m.spec.get("endpoints")) if mapping(e) is not None}
         ports = {str(p.get("name")) for p in sequence(svc.spec.get("ports")) if mapping(p) is not None}
         if not ports or not ports <= scraped:
             return False
     return bool(services)
+
+
+def _own_namespace_lookup(index, service_monitors) -> MonitorLookup:
+    """One lookup per monitor list per run: rules call ``scrape_only`` per workload with the same list.
+
+    The cache holds the list itself, so its id names it for as long as the entry lives.
+    """
+    cache = index.__dict__.setdefault("_scrape_only_lookups", {})
+    entry = cache.get(id(service_monitors))
+    if entry is None:
+        entry = cache[id(service_monitors)] = (service_monitors, MonitorLookup(service_monitors, own_namespace))
+    return entry[1]
 
 
 # -- the Prometheus that kube-prometheus-stack values describe (OBS001, OBS003) --------------------------------

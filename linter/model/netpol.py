@@ -94,7 +94,13 @@ def policies_selecting(index, namespace, labels) -> list[Policy]:
     candidates = [o for o in index.in_namespace(namespace, *NETPOL_KINDS)
                   if o.kind != "CiliumNetworkPolicy" or o.group == "cilium.io"]
     candidates += [o for o in index.of_kind("CiliumClusterwideNetworkPolicy") if o.group == "cilium.io"]
-    found = [as_policy(o) for o in candidates if o.kind != "NetworkPolicy" or o.group == "networking.k8s.io"]
+    read = vars(index).setdefault("_policies", {})  # asked per pod label set: read each policy once per run
+    found = []
+    for obj in candidates:
+        if obj.kind != "NetworkPolicy" or obj.group == "networking.k8s.io":
+            if id(obj) not in read:
+                read[id(obj)] = as_policy(obj)
+            found.append(read[id(obj)])
     return [p for p in found if selects(p, labels, namespace)]
 
 

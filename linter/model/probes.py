@@ -40,17 +40,34 @@ def _plain(value):
 def traffic_containers(index, wl) -> set[str]:
     """Names of the containers that Service ports target; every container when none can be told apart."""
     regular = [c for c in wl.containers() if c.long_running]
-    hit = set()
+    names, numbers = set(), set()
     for service in index.services_selecting(wl):
+        service_names, service_numbers = _service_targets(index, service)
+        names |= service_names
+        numbers |= service_numbers
+    hit = set()
+    for c in regular:
+        for declared in sequence(c.data.get("ports")):
+            if mapping(declared) is None:
+                continue
+            name = declared.get("name")
+            if (isinstance(name, str) and name in names) or str(declared.get("containerPort")) in numbers:
+                hit.add(c.name)
+    return hit or {c.name for c in regular}
+
+
+def _service_targets(index, service) -> tuple[set, set]:
+    """(port names, port numbers as text) a Service's ports target, read once per Service and run: a workload
+    in a namespace with many copies of a chart is selected by every copy's Service."""
+    known = vars(index).setdefault("_service_targets", {})
+    if id(service) not in known:
+        names, numbers = set(), set()
         for port in sequence(service.spec.get("ports")):
             if mapping(port) is None:
                 continue
             target = port.get("targetPort", port.get("port"))
-            for c in regular:
-                for declared in sequence(c.data.get("ports")):
-                    if mapping(declared) is None:
-                        continue
-                    if (isinstance(target, str) and not target.isdigit() and declared.get("name") == target) or (
-                            str(declared.get("containerPort")) == str(target)):
-                        hit.add(c.name)
-    return hit or {c.name for c in regular}
+            if isinstance(target, str) and not target.isdigit():
+                names.add(target)
+            numbers.add(str(target))
+        known[id(service)] = (names, numbers)
+    return known[id(service)]

@@ -66,8 +66,8 @@ spec:
 ```
 """
 from readylint.findings import NOT_RELEVANT, Related
-from readylint.model.monitoring import (POD_MONITOR_KINDS, SERVICE_MONITOR_KINDS, monitors, namespace_selected,
-                                        prometheus_selects)
+from readylint.model.monitoring import (POD_MONITOR_KINDS, SERVICE_MONITOR_KINDS, MonitorLookup, labels_key,
+                                        monitors, prometheus_selects)
 from readylint.model.objects import dig, key_path, mapping, sequence
 from readylint.model.selectors import label_selector_matches
 from readylint.registry import rule
@@ -125,22 +125,66 @@ def _selection_problem(index, monitor):
     return None
 
 
-def judge(index, wl, opts, service_monitors, pod_monitors, collectors):
+class Monitors:
+    """The run's monitors, indexed so that judging a workload costs what it finds, not monitors x Services.
+
+    Which monitors watch a namespace and select a label set (``MonitorLookup``), a monitor's endpoints and
+    Prometheus verdict, and a Service's ports are each worked out once per run: with many copies of a namespace
+    they would otherwise be recomputed for every workload.
+    """
+
+    def __init__(self, index, service_monitors, pod_monitors):
+        self.index = index
+        self.service = MonitorLookup(service_monitors)
+        self.pod = MonitorLookup(pod_monitors)
+        self.first_in_namespace = {}  # where "nothing selects it" points
+        for monitor in service_monitors + pod_monitors:
+            self.first_in_namespace.setdefault(monitor.namespace, monitor)
+        self._problems, self._endpoints, self._ports, self._scrapers = {}, {}, {}, {}
+
+    def scrapers(self, svc):
+        """ids of the service monitors that watch the Service's namespace and select it."""
+        found = self._scrapers.get(id(svc))
+        if found is None:
+            found = self._scrapers[id(svc)] = {id(m) for m in self.service.selecting(svc.namespace, svc.labels)}
+        return found
+
+    def problem(self, monitor):
+        """``_selection_problem`` of the monitor, asked once."""
+        if id(monitor) not in self._problems:
+            self._problems[id(monitor)] = _selection_problem(self.index, monitor)
+        return self._problems[id(monitor)]
+
+    def endpoints(self, monitor, field):
+        found = self._endpoints.get(id(monitor))
+        if found is None:
+            found = self._endpoints[id(monitor)] = [e for e in sequence(monitor.spec.get(field))
+                                                    if mapping(e) is not None]
+        return found
+
+    def service_ports(self, svc):
+        found = self._ports.get(id(svc))
+        if found is None:
+            found = self._ports[id(svc)] = _service_ports(svc)
+        return found
+
+
+def judge(index, wl, opts, found: Monitors, collectors):
     subject = wl.subject()
     services = index.services_selecting(wl)
     passes, problems = [], []
-    for monitor in service_monitors:
-        if not namespace_selected(monitor, wl.namespace):
+    local = [s for s in services if s.namespace == wl.namespace]
+    chosen = {id(s): found.scrapers(s) for s in local}
+    hit = set().union(*chosen.values())
+    for monitor in found.service.watching(wl.namespace):
+        if id(monitor) not in hit:
             continue
-        selected = [s for s in services if s.namespace == wl.namespace
-                    and label_selector_matches(monitor.spec.get("selector"), s.labels)]
-        if not selected:
-            continue
-        endpoints = [e for e in sequence(monitor.spec.get("endpoints")) if mapping(e) is not None]
+        selected = [s for s in local if id(monitor) in chosen[id(s)]]
+        endpoints = found.endpoints(monitor, "endpoints")
         for svc in selected:
-            names, targets = _service_ports(svc)
+            names, targets = found.service_ports(svc)
             if any(_endpoint_hits(e, {"port": names, "targetPort": targets}) for e in endpoints):
-                problem = _selection_problem(index, monitor)
+                problem = found.problem(monitor)
                 (problems.append(problem) if problem else passes.append(f"{monitor.ref} scrapes {svc.ref}"))
             else:
                 wanted = ", ".join(sorted(str(e.get("port", e.get("targetPort"))) for e in endpoints)) or "none"
@@ -151,17 +195,13 @@ def judge(index, wl, opts, service_monitors, pod_monitors, collectors):
                                  monitor.at("spec", "endpoints", 0, "port"), "spec.endpoints[0].port",
                                  (Related(svc.at("spec", "ports"), f"{svc.ref} declares its ports here."),)))
     container_ports = None
-    for monitor in pod_monitors:
-        if not namespace_selected(monitor, wl.namespace):
-            continue
-        if not label_selector_matches(monitor.spec.get("selector"), wl.labels):
-            continue
+    for monitor in found.pod.selecting(wl.namespace, wl.labels):
         field = POD_MONITOR_KINDS[(monitor.group, monitor.kind)]
-        endpoints = [e for e in sequence(monitor.spec.get(field)) if mapping(e) is not None]
+        endpoints = found.endpoints(monitor, field)
         container_ports = _container_ports(wl) if container_ports is None else container_ports
         allowed = {"port": container_ports, "targetPort": container_ports, "portNumber": container_ports}
         if any(_endpoint_hits(e, allowed) for e in endpoints):
-            problem = _selection_problem(index, monitor) if monitor.kind == "PodMonitor" else None
+            problem = found.problem(monitor) if monitor.kind == "PodMonitor" else None
             (problems.append(problem) if problem else passes.append(f"{monitor.ref} scrapes its pods"))
         else:
             wanted = ", ".join(sorted(str(e.get("port", e.get("portNumber"))) for e in endpoints)) or "none"
@@ -180,7 +220,7 @@ def judge(index, wl, opts, service_monitors, pod_monitors, collectors):
         yield subject.passed("; ".join(passes))
     elif not passes and not problems:
         meta_path = wl.template_meta_path
-        nearest = next(iter(m for m in service_monitors + pod_monitors if m.namespace == wl.namespace), None)
+        nearest = found.first_in_namespace.get(wl.namespace)
         related = (Related(nearest.at("spec", "selector"), f"{nearest.ref} does not select it."),) if nearest else ()
         yield subject.fail(f"No ServiceMonitor, PodMonitor or scrape annotation covers {wl.ref}, so Prometheus "
                            f"never scrapes its metrics. Add a ServiceMonitor for its Service's metrics port.",
@@ -211,19 +251,23 @@ def _collectors(index):
 
 
 def _idle_monitors(index, service_monitors, pod_monitors):
-    """Monitors that select no rendered Service or pod in namespaces where objects are rendered."""
-    pods_by_ns = {}
+    """Monitors that select no rendered Service or pod in namespaces where objects are rendered.
+
+    Each namespace's label sets are gathered once, without repeats: copies of a chart share them.
+    """
+    pods_by_ns, services_by_ns = {}, {}
     for wl in index.workloads:
-        pods_by_ns.setdefault(wl.namespace, []).append(wl.labels)
+        pods_by_ns.setdefault(wl.namespace, {}).setdefault(labels_key(wl.labels), wl.labels)
+    for svc in index.of_kind("Service"):
+        services_by_ns.setdefault(svc.namespace, {}).setdefault(labels_key(svc.labels), svc.labels)
+    rendered = {o.namespace for o in index.objects if o.namespace}
     for monitor in service_monitors + pod_monitors:
         if index.is_excluded(monitor):
             continue
         is_service = (monitor.group, monitor.kind) in SERVICE_MONITOR_KINDS
-        spaces = _namespaces(index, monitor)
-        if is_service:
-            candidates = [s.labels for ns in spaces for s in index.in_namespace(ns, "Service")]
-        else:
-            candidates = [labels for ns in spaces for labels in pods_by_ns.get(ns, ())]
+        spaces = _namespaces(monitor, rendered)
+        by_ns = services_by_ns if is_service else pods_by_ns
+        candidates = [labels for ns in spaces for labels in by_ns.get(ns, {}).values()]
         if not candidates:
             continue  # the targets live in namespaces this repository does not render
         if not any(label_selector_matches(monitor.spec.get("selector"), labels) for labels in candidates):
@@ -234,9 +278,8 @@ def _idle_monitors(index, service_monitors, pod_monitors):
                                          key_path="spec.selector", level="note")
 
 
-def _namespaces(index, monitor):
+def _namespaces(monitor, rendered):
     selector = mapping(monitor.spec.get("namespaceSelector"))
-    rendered = {o.namespace for o in index.objects if o.namespace}
     if monitor.kind == "ClusterPodMonitoring" or (selector and selector.get("any") is True):
         return rendered
     names = dig(selector, "matchNames") if selector else None
@@ -251,10 +294,11 @@ def check(index, opts):
     service_monitors = monitors(index, SERVICE_MONITOR_KINDS)
     pod_monitors = monitors(index, POD_MONITOR_KINDS)
     collectors = _collectors(index)
+    found = Monitors(index, service_monitors, pod_monitors)
     for wl in index.workloads_for(long_running=None):
         if not wl.long_running:
             yield wl.subject().not_applicable(NOT_RELEVANT, f"{wl.kind}: batch pods push metrics through a "
                                                             "Pushgateway, if at all")
             continue
-        yield from judge(index, wl, opts, service_monitors, pod_monitors, collectors)
+        yield from judge(index, wl, opts, found, collectors)
     yield from _idle_monitors(index, service_monitors, pod_monitors)
