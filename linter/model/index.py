@@ -37,7 +37,7 @@ class RepoIndex:
         self.repo = RepositoryFiles(root, self.files, self.settings.get("max_file_bytes", 64 * 1024 * 1024),
                                     self.settings.get("project_base", ""))
         self.documents: dict[str, list] = {}  # non-Kubernetes YAML documents by path (workflows, configs)
-        self._selected: dict[tuple, list] = {}  # (question, namespace, labels) -> answer: rules ask per workload
+        self._selected: dict[tuple, object] = {}  # (question, namespace, labels...) -> answer: rules ask per workload
 
     # -- plain lookups -----------------------------------------------------------------------------------
 
@@ -145,7 +145,12 @@ class RepoIndex:
     def is_serving(self, wl: Workload) -> bool:
         """Long-running and selected by a Service that carries traffic: a Service whose every port is named
         for metrics (`metrics`, `http-metrics`, `prometheus`) only lets Prometheus scrape the pods."""
-        return wl.long_running and any(not _metrics_only(s) for s in self.services_selecting(wl))
+        if not wl.long_running:
+            return False
+        key = ("serving", wl.namespace, _labels_key(wl.labels))  # six rules ask it of every workload
+        if key not in self._selected:
+            self._selected[key] = any(not _metrics_only(s) for s in self.services_selecting(wl))
+        return self._selected[key]
 
     # -- autoscaling -------------------------------------------------------------------------------------
 
@@ -161,9 +166,13 @@ class RepoIndex:
             "/" not in str(api_version) and wl.obj.group == "")
 
     def autoscalers_targeting(self, wl: Workload) -> list[K8sObject]:
-        """HorizontalPodAutoscalers and KEDA ScaledObjects whose scaleTargetRef is the workload."""
-        return [o for o in self.in_namespace(wl.namespace, "HorizontalPodAutoscaler", "ScaledObject")
-                if self._targets(o, wl)]
+        """HorizontalPodAutoscalers and KEDA ScaledObjects whose scaleTargetRef is the workload (asked once per
+        namespace, kind and name: a scaleTargetRef names nothing else)."""
+        key = ("autoscalers", wl.namespace, wl.kind, wl.obj.group, wl.obj.name)
+        if key not in self._selected:
+            self._selected[key] = [o for o in self.in_namespace(wl.namespace, "HorizontalPodAutoscaler", "ScaledObject")
+                                   if self._targets(o, wl)]
+        return list(self._selected[key])
 
     def effective_replicas(self, wl: Workload):
         """(minimum, maximum, the object that decides it) as rules.md 0.2 defines them."""
