@@ -27,24 +27,25 @@ class FileProblem:
 def find_root(first_path: str) -> str:
     """The git top level of the first path, else the current folder when it holds the path."""
     probe = first_path if os.path.isdir(first_path) else os.path.dirname(os.path.abspath(first_path))
-    try:
-        if not _inside_checkout(probe):
-            raise OSError("not a git checkout")  # no `.git` above it: do not start git to be told so
-        import subprocess  # git runs only inside a checkout
-
-        out = subprocess.run(
-            ["git", "-C", probe, "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, check=False,
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            return os.path.realpath(out.stdout.strip())
-    except OSError:
-        pass
+    top = _git_top_level(probe) if _inside_checkout(probe) else None  # git is not started to be told "no"
+    if top:
+        return top
     cwd = os.path.realpath(os.getcwd())
     target = os.path.realpath(first_path)
     if target == cwd or target.startswith(cwd + os.sep):
         return cwd
     return target if os.path.isdir(target) else os.path.dirname(target)
+
+
+def _git_top_level(folder: str) -> str | None:
+    import subprocess  # git runs only inside a checkout
+
+    try:
+        out = subprocess.run(["git", "-C", folder, "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                             check=False)
+    except OSError:
+        return None
+    return os.path.realpath(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 
 def _inside_checkout(folder: str) -> bool:
