@@ -237,6 +237,19 @@ def selection_gap(rel_paths, base: str = "", files=()) -> tuple | None:
                                   "judge repository-level items")
 
 
+def _service_assumed(index: RepoIndex) -> list:
+    """A note when the repository deploys nothing readylint can see: it is judged as a service all the same
+    (``project.type`` defaults to service), so its documentation and CI items fail like a service's would."""
+    from .model.deploy_units import deploys_something
+
+    if deploys_something(index):
+        return []
+    return [Note("This repository deploys nothing readylint can see (no Kubernetes manifests, Helm chart, "
+                 "kustomization, Dockerfile or infrastructure code), yet it is judged as a service (project.type "
+                 "defaults to service). If it is a library or a batch job, set project.type in .readylint.yaml; if "
+                 "the service it serves is deployed from another repository, lint that repository.")]
+
+
 def _waivers_of_all_objects(index: RepoIndex):
     """Every ignore annotation in the render, with the subject key it belongs to."""
     owners = {id(wl.pod_obj): wl for wl in index.workloads}
@@ -296,6 +309,8 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     index = RepoIndex(loader.objects, root, files, settings)
     index.documents = loader.documents
 
+    if not settings["selection_gap"] and not config.section("project").get("type"):
+        loader.notes += _service_assumed(index)
     runs = _evaluate(selected, index, config, settings["selection_gap"])
     for r in runs:
         r.outcomes += helm.unavailable(r.meta)

@@ -91,6 +91,21 @@ def deploy_units(index) -> list[DeployUnit]:
     return units
 
 
+# What deploys a service without Kubernetes manifests in the repository: images, compose files, infrastructure code.
+OTHER_DEPLOY_GLOBS = ("**/Dockerfile", "**/Dockerfile.*", "**/*.dockerfile", "**/Containerfile", "**/docker-compose*.yml",
+                      "**/docker-compose*.yaml", "**/compose.yaml", "**/compose.yml", "**/skaffold.yaml",
+                      "**/kustomization.yaml", "**/kustomization.yml", "**/*.tf", "**/Pulumi.yaml",
+                      "**/serverless.yml", "**/serverless.yaml", "**/Procfile", "**/fly.toml")
+
+
+def deploys_something(index) -> bool:
+    """Whether the repository holds anything that deploys a service: manifests or charts (``deploy_units``), or
+    an image, compose file or infrastructure code outside test, example and docs folders."""
+    if index.objects or deploy_units(index):
+        return True
+    return any(not NOT_DEPLOYED.search(index.repo.local(p)) for p in index.repo.glob(*OTHER_DEPLOY_GLOBS))
+
+
 def _chart_name(index, path) -> str:
     text = index.repo.text(path) or ""
     match = re.search(r"^name:\s*['\"]?([^'\"\s#]+)", text, re.M)
