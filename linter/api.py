@@ -297,6 +297,7 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     base = "" if reading_stdin else project_base(root, rel_paths)
     if not config.manifest_inputs:
         loader.notes += _read_examples_as_context(loader.objects, base)
+    loader.notes += _kustomize_patches_as_context(loader.objects, root, files)
     helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
     helm.render_into(loader, helm.plan(loader.objects, rel_paths or []))
     settings = {"exclude_namespaces": config.exclude_namespaces,
@@ -355,6 +356,29 @@ def _read_examples_as_context(objects, base: str) -> list[Note]:
     return [Note(f"{len(context)} objects in {len(paths)} files under test, example and docs folders ({shown}) "
                  "were read as context, not judged; list the manifests to judge under inputs.manifests to change "
                  "this")]
+
+
+def _kustomize_patches_as_context(objects, root: str, files) -> list[Note]:
+    """Files a kustomization names as patches hold pieces merged into other objects (a Deployment with only
+    its replicas), never objects of their own: they are read as context, not judged."""
+    from .helm.sources import KUSTOMIZATION_FILES
+
+    if not any(path.rpartition("/")[2] in KUSTOMIZATION_FILES for path in files):
+        return []
+    from .helm.kustomize_tree import patch_files
+
+    patches = patch_files(root, files)
+    pieces = [o for o in objects if o.path in patches and o.production]
+    for obj in pieces:
+        obj.production = False
+    paths = sorted({o.path for o in pieces})
+    if not paths:
+        return []
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    objects_in = f"{len(pieces)} object{'s' if len(pieces) != 1 else ''} in {len(paths)} kustomize patch " \
+                 f"file{'s' if len(paths) != 1 else ''}"
+    return [Note(f"{objects_in} ({shown}) were read as context, not judged: a patch is merged into the object it "
+                 "patches")]
 
 
 def _settings_snapshot(options: RunOptions, cwd: str) -> str | None:

@@ -17,8 +17,8 @@ from ..inputs.yaml_docs import YMap
 from ..model.objects import dig, mapping, sequence
 from . import kustomize_options
 from .appset import MAX_FILE_BYTES, Generators, Unsupported, substitute
-from .render import KUSTOMIZATION_FILES, RenderJob
-from .sources import ChartIndex, join
+from .render import RenderJob
+from .sources import KUSTOMIZATION_FILES, ChartIndex, join
 
 ARGO_GROUP = "argoproj.io"
 

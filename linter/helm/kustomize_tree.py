@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import load_stream
-from .render import KUSTOMIZATION_FILES
+from .sources import KUSTOMIZATION_FILES
 
 MAX_KUSTOMIZATION_BYTES = 1024 * 1024
 MAX_FOLDERS = 200
@@ -48,6 +48,16 @@ def read_files(root: str, folder: str, components=(), patches=()) -> KustomizeFi
             elif os.path.isfile(full):
                 found.resources.add(path)
     return found
+
+
+def patch_files(root: str, files) -> set[str]:
+    """The patch files every kustomization among ``files`` (repo-relative paths) names."""
+    found = KustomizeFiles()
+    for path in files:
+        directory, _, name = path.rpartition("/")
+        if name in KUSTOMIZATION_FILES:
+            _patch_files(directory, _kustomization(root, directory), found, root)
+    return found.patches
 
 
 def _patch_files(directory: str, data: dict, found: KustomizeFiles, root: str) -> None:

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from ..findings import Location
 from . import kustomize_options
-from .sources import ChartIndex, join
+from .sources import KUSTOMIZATION_FILES, ChartIndex, join
 
 DEFAULT_TIMEOUT_SECONDS = 60
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 REMOTE = re.compile(r"^\s*-?\s*(?:https?://|git@|github\.com/|ssh://)|\?ref=|//[^/]*\.git", re.M)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap, YSeq, load_stream
 
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # what kustomize build reads
+
 MAX_CHART_FILE_BYTES = 1024 * 1024
 
 
