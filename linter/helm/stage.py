@@ -1,7 +1,8 @@
 """The Helm step of a run: plan renders, render them into the loader, then map findings back.
 
-Jobs come from what the user pointed at: `--helm-chart`, a chart folder given as a path,
-`inputs.charts` in the configuration, and the Argo CD Applications of the repository. A render that
+Jobs come from what the user pointed at: `--helm-chart`, a chart or kustomization folder given as a
+path, `inputs.charts` and `inputs.kustomizations` in the configuration, and the Argo CD Applications of
+the repository. A render that
 cannot run leaves one note, and the manifest rules say "evidence unavailable" for it, never pass.
 """
 from __future__ import annotations
@@ -14,7 +15,9 @@ from ..config import ConfigError
 from ..findings import EVIDENCE_UNAVAILABLE, Location, Subject
 from ..inputs.files import list_files
 from ..report import Note
-from .sources import ChartIndex, join
+from ..inputs.yaml_docs import YSeq
+from ..model.objects import dig
+from .sources import KUSTOMIZATION_FILES, ChartIndex, join
 
 if TYPE_CHECKING:
     from .locate import SourceMap
@@ -36,6 +39,7 @@ class HelmStage:
         self.failed: list[tuple[RenderJob, str]] = []
         self.source_map: SourceMap | None = None
         self.notes: list[Note] = []
+        self._read: dict[int, object] = {}  # id(kustomize job) -> KustomizeFiles
 
     def all_files(self) -> list[str]:
         """Every file of the repository, listed once and only when a chart or folder must be found."""
@@ -70,6 +74,7 @@ class HelmStage:
             jobs.append(self._chart_job(directory, entry.get("release"), entry.get("namespace"),
                                         [join(str(v)) for v in values], sets, entry.get("name", ""),
                                         bool(entry.get("production", True))))
+        jobs += self._kustomize_jobs(rel_paths)
         argo = [o for o in objects if o.group == "argoproj.io" and o.kind in ("Application", "ApplicationSet")
                 and o.production]  # an example Application deploys a demo, not this repository
         if argo:
@@ -80,6 +85,41 @@ class HelmStage:
             jobs += planner.plan(argo)
             self.notes = [Note(message, path) for path, message in dict.fromkeys(planner.notes)]  # once each
         return jobs
+
+    def _kustomize_jobs(self, rel_paths: list[str]) -> list[RenderJob]:
+        """A kustomization folder given as a path below the root, and each `inputs.kustomizations` entry. The
+        repository root's own kustomization renders only when configured: it usually gathers the committed
+        manifests, which are linted as they are (and without kubectl as before)."""
+        configured = {}
+        for number, entry in enumerate(self.config.section("inputs").get("kustomizations", [])):
+            directory = join(str(entry["path"]))
+            if self._kustomization_file(directory) is None:
+                raise ConfigError(f"{self._config_at('kustomizations', number)}: inputs.kustomizations: "
+                                  f"{entry['path']} holds no kustomization.yaml (kustomization.yml, Kustomization)")
+            configured.setdefault(directory, entry)
+        pointed = [join(p) for p in rel_paths if join(p) and not join(p).startswith("../")]
+        pointed = [d for d in pointed if d not in configured and self.charts.chart(d) is None
+                   and self._kustomization_file(d) is not None]
+        entries = [(d, {}) for d in dict.fromkeys(pointed)] + list(configured.items())
+        return [self._kustomize_job(directory, entry) for directory, entry in entries]
+
+    def _kustomize_job(self, directory: str, entry: dict) -> RenderJob:
+        from .render import RenderJob
+
+        return RenderJob(label=f"kustomization {directory or '.'}", kind="kustomize", chart_dir=directory,
+                         anchor=Location(join(directory, self._kustomization_file(directory)), 1, 1),
+                         namespace=str(entry.get("namespace") or ""), environment=str(entry.get("name") or ""),
+                         production=bool(entry.get("production", True)))
+
+    def _kustomization_file(self, directory: str) -> str | None:
+        return next((name for name in KUSTOMIZATION_FILES if self.charts.is_file(join(directory, name))), None)
+
+    def _config_at(self, key: str, number: int) -> str:
+        """`file:line` of an inputs entry, when the entry is written in the configuration file itself."""
+        entries = dig(self.config.positions, "inputs", key) if isinstance(self.config.positions, dict) else None
+        if isinstance(entries, YSeq) and number < len(entries):
+            return f"{self.config.path}:{entries.ipos[number][0]}"
+        return str(self.config.path)
 
     def _chart_job(self, directory, release, namespace, values, sets, environment, production) -> RenderJob:
         from .render import RenderJob
@@ -109,7 +149,8 @@ class HelmStage:
         if not jobs:
             return
         if self.options.no_render:
-            loader.notes.append(Note(f"{len(jobs)} chart render{'s' if len(jobs) != 1 else ''} skipped "
+            what = "chart render" if all(job.kind == "helm" for job in jobs) else "render"
+            loader.notes.append(Note(f"{len(jobs)} {what}{'s' if len(jobs) != 1 else ''} skipped "
                                      "(--no-render): " + ", ".join(sorted({j.label for j in jobs})) + "."))
             self.failed = [(job, "rendering was turned off with --no-render") for job in jobs]
             return
@@ -144,7 +185,30 @@ class HelmStage:
                                                 "production": job.production})
             loader.texts.pop(path, None)  # its comments are the templates' own
         loader.notes[:] = [n for n in loader.notes if not (n.kind == "template" and _under(n.path, rendered_dirs))]
+        self._read_kustomize_resources(loader)
         self._supersede_kustomize_sources(loader.objects)
+
+    def _kustomize_files(self, job: RenderJob):
+        """The resource and patch files a rendered kustomization reads (kustomize_tree.read_files), once."""
+        if id(job) not in self._read:
+            from .kustomize_tree import read_files
+
+            self._read[id(job)] = read_files(self.root, job.chart_dir, job.kustomize.get("components", ()),
+                                             job.kustomize.get("patches", ()))
+        return self._read[id(job)]
+
+    def _read_kustomize_resources(self, loader) -> None:
+        """Resource files of a rendered kustomization that the linted paths leave out (`readylint check
+        overlays/prod` lists no `base/`) are read as context: the render's findings land on their lines, and
+        their `# readylint:` comments apply. They are never judged on their own."""
+        loaded = {obj.path for obj in loader.objects} | set(self.files)
+        for job in [job for job in self.renders.values() if job.kind == "kustomize"]:
+            for path in sorted(self._kustomize_files(job).resources - loaded):
+                loaded.add(path)
+                first = len(loader.objects)
+                loader.load_file(path)
+                for obj in loader.objects[first:]:
+                    obj.production = False
 
     def _supersede_kustomize_sources(self, objects) -> None:
         """A committed object that a kustomize render deploys (renamed, patched, its replicas or images set by
@@ -152,7 +216,6 @@ class HelmStage:
         the kustomization's patch files: pieces of the render, never objects of their own."""
         if not any(job.kind == "kustomize" for job in self.renders.values()):
             return
-        from .kustomize_tree import read_files
         from .locate import kustomize_source
 
         by_path: dict[str, list] = {}
@@ -161,8 +224,7 @@ class HelmStage:
         for path, job in self.renders.items():
             if job.kind != "kustomize":
                 continue
-            files = read_files(self.root, job.chart_dir, job.kustomize.get("components", ()),
-                               job.kustomize.get("patches", ()))
+            files = self._kustomize_files(job)
             sources = [o for file in sorted(files.resources) for o in by_path.get(file, ())]
             for obj in by_path.get(path, ()):
                 source = kustomize_source(obj, sources, job.chart_dir)
