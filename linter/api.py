@@ -58,12 +58,6 @@ class RunOptions:
     profile: str | None = None  # --profile NAME (profiles.py); default: the config's `profile`, else production
 
 
-@dataclass
-class LoadedFile:
-    path: str
-    text: str | None
-
-
 def _selected(config: Config, options: RunOptions) -> list:
     """Rules chosen by config and command line: `select` narrows (default all), `ignore` removes."""
     def codes(tokens, source):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 
+from . import package_data
 from .inputs.files import read_text
 from .inputs.positions import deepest_position
 from .inputs.yaml_docs import YMap, load_stream
@@ -73,7 +73,7 @@ class Config:
 
 
 def _schema() -> dict:
-    text = resources.files("readylint.schemas").joinpath("readylint-config.schema.json").read_text("utf-8")
+    text = package_data.read_text("readylint.schemas", "readylint-config.schema.json")
     return json.loads(text)
 
 

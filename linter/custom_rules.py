@@ -14,8 +14,8 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from . import package_data
 from .config import ConfigError
 from .findings import NOT_RELEVANT
 from .inputs.positions import deepest_position
@@ -27,7 +27,7 @@ SCHEMA_NAME = "custom-rules.schema.json"
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(resources.files("readylint.schemas").joinpath(SCHEMA_NAME).read_text("utf-8"))
+    return json.loads(package_data.read_text("readylint.schemas", SCHEMA_NAME))
 
 
 def registry():

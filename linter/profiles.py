@@ -6,14 +6,15 @@ always run: the team wrote them. README.md "Profiles" lists the same items (a te
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NAMES = ("minimal", "standard", "production")
 DEFAULT = "production"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
+    """One profile: its name, the checklist codes it adds to the one before, and why they belong together."""
+
     name: str
     adds: tuple  # checklist codes this profile adds to the one before
     why: str

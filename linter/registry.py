@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+
+from . import package_data
 
 SEVERITIES = ("error", "warning", "note")
 CONFIDENCES = ("high", "medium", "low")
@@ -133,7 +134,7 @@ def checklist() -> list[dict]:
     """checklist.yaml items in order, each with its section id and title."""
     from .inputs.yaml_docs import load_stream
 
-    text = resources.files("readylint.data").joinpath("checklist.yaml").read_text(encoding="utf-8")
+    text = package_data.read_text("readylint.data", "checklist.yaml")
     data = load_stream(text).documents[0].data
     items = []
     for section in data["sections"]:

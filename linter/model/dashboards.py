@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -214,6 +213,8 @@ class _Dashboards:
             self.items.append(Dashboard("operator", name, at, data, error, error_at, obj, key="spec.json"))
         elif isinstance(spec.get("gzipJson"), str):
             at = obj.at("spec", "gzipJson")
+            import gzip  # only for a gzipJson dashboard
+
             try:
                 text = gzip.decompress(base64.b64decode(spec["gzipJson"], validate=False)).decode("utf-8")
                 data, error, error_at = _parse(text, at)

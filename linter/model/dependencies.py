@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from .. import lazy_re
 from ..findings import Location
@@ -76,6 +75,8 @@ def _parse(value: str):
     if value.lower().startswith("jdbc:"):
         value = value[5:]
     if "://" in value:
+        from urllib.parse import urlsplit  # loaded with the first URL a workload names
+
         try:
             parts = urlsplit(value)
             host, port = parts.hostname or "", parts.port

@@ -13,8 +13,8 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from .. import package_data
 from ..findings import Location
 from ..inputs import json_text
 from ..inputs.files import read_text
@@ -33,7 +33,7 @@ PERMISSION = {"protection": "Administration: read", "rules": "Metadata: read", "
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    text = resources.files("readylint.schemas").joinpath("github-settings.schema.json").read_text("utf-8")
+    text = package_data.read_text("readylint.schemas", "github-settings.schema.json")
     return json.loads(text)
 
 

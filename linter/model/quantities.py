@@ -6,19 +6,22 @@ quantities too. Anything else is not a quantity and parses to None, so rules nev
 """
 from __future__ import annotations
 
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .. import lazy_re
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
 BINARY = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
-DECIMAL = {"n": Fraction(1, 10 ** 9), "u": Fraction(1, 10 ** 6), "m": Fraction(1, 1000), "": Fraction(1),
-           "k": Fraction(10 ** 3), "M": Fraction(10 ** 6), "G": Fraction(10 ** 9), "T": Fraction(10 ** 12),
-           "P": Fraction(10 ** 15), "E": Fraction(10 ** 18)}
+DECIMAL_EXPONENT = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _QUANTITY = lazy_re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$")
 
 
 def parse_quantity(value) -> Fraction | None:
     """The exact value of a quantity (cores or bytes), or None when ``value`` is not one."""
+    from fractions import Fraction  # loaded with the first quantity a run reads
+
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -33,7 +36,7 @@ def parse_quantity(value) -> Fraction | None:
     if exponent:
         return amount * Fraction(10) ** int(exponent[1:])
     suffix = suffix or ""
-    return amount * (BINARY[suffix] if suffix in BINARY else DECIMAL[suffix])
+    return amount * (BINARY[suffix] if suffix in BINARY else Fraction(10) ** DECIMAL_EXPONENT[suffix])
 
 
 def show(value) -> str:

@@ -97,8 +97,7 @@ spec:
 import re
 
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
-from readylint.model.ci_deploys import ci_deploys
-from readylint.model.deploy_units import NOT_DEPLOYED
+from readylint.model.context_folders import CONTEXT_FOLDERS as NOT_DEPLOYED  # demos and tests deploy nothing
 from readylint.model.gitops import analysis_refs, applications, find_template, flagger_canaries, strategy
 from readylint.model.objects import key_path, mapping, sequence
 from readylint.registry import rule
@@ -200,6 +199,8 @@ def judge_flagger(wl, canary):
 
 def judge_plain(index, wl):
     subject = wl.subject()
+    from readylint.model.ci_deploys import ci_deploys  # CI is read only for a plain serving workload
+
     deploys = ci_deploys(index)
     local = [d for d in deploys if not d.remote]
     rolling_back = [d for d in local if d.rollback]

@@ -65,13 +65,15 @@ spec:
 """
 from readylint.findings import NOT_RELEVANT, Related
 from readylint.model.dependencies import workload_dependencies
-from readylint.model.mesh import breaker_settings, destination_rules
-from readylint.model.pooling import app_pool_setting, default_pooling_driver, env_pool_size, max_connections
-from readylint.model.pooling import pooler_for
 from readylint.registry import rule
 
 
 def judge(index, wl, dbs, opts):
+    # pooling and mesh settings are read only for a workload that talks to a database
+    from readylint.model.mesh import breaker_settings, destination_rules
+    from readylint.model.pooling import app_pool_setting, default_pooling_driver, env_pool_size, max_connections
+    from readylint.model.pooling import pooler_for
+
     subject, first = wl.subject(), dbs[0]
     what = f"{first.database if first.database != 'database' else 'its database'} ({first.label})"
     pool = env_pool_size(wl)

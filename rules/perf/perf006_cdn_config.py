@@ -75,7 +75,6 @@ from readylint import lazy_re
 from readylint.findings import EVIDENCE_UNAVAILABLE, NOT_RELEVANT, Location, Related
 from readylint.inputs import json_text
 from readylint.model.entrypoints import entry_points
-from readylint.model.facts import parse_date
 from readylint.model.objects import dig, mapping, sequence
 from readylint.registry import rule
 
@@ -136,7 +135,8 @@ def review_date(index, at, obj=None):
     of the object or such a comment in the IaC file wins, else the file's last commit; (None, why, None) when
     unknown (shallow clone, no git). A file not committed yet is being changed now, so it counts as reviewed today.
     """
-    from readylint.model.docs import docs, today  # git dates only for a CDN-fronted entry point
+    from readylint.model.docs import docs, today  # dates only for a CDN-fronted entry point
+    from readylint.model.facts import parse_date
 
     if obj is not None:
         for key, value in obj.annotations.items():
