@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .findings import EVIDENCE_UNAVAILABLE, LEVEL_RANK, NOT_APPLICABLE, PASS, WAIVED
 
@@ -10,8 +11,7 @@ STATUS_FAIL, STATUS_PASS, STATUS_UNKNOWN, STATUS_WAIVED, STATUS_NOT_RELEVANT = (
     "fail", "pass", "unknown", "waived", "not-relevant")
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """Something the user should know that is not a finding (a skipped template, no input)."""
 
     message: str

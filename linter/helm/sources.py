@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..inputs.files import read_text
 from ..inputs.yaml_docs import YMap, YSeq, load_stream
@@ -19,23 +19,24 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 MAX_CHART_FILE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
+    """A `dependencies:` entry of Chart.yaml."""
+
     name: str
     alias: str
     repository: str
     enabled_by: str  # the `condition:` values path, when any
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
+    """A chart of the repository: its folder, name and dependencies."""
+
     directory: str  # repo-relative; "" is the repository root
     name: str
     dependencies: tuple = ()
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """A template file in the repository and the charts whose values reach it.
 
     ``scopes`` lists (chart directory, values prefix) from the template's own chart (prefix "") out to

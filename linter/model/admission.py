@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import weakref
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .objects import K8sObject, dig, mapping, sequence
 from .selectors import label_selector_matches
@@ -22,8 +22,7 @@ POD_RESOURCES = frozenset({"pods", "deployments", "statefulsets", "daemonsets", 
                            "*"})
 
 
-@dataclass(frozen=True)
-class Control:
+class Control(NamedTuple):
     obj: K8sObject
     segments: tuple  # the key that decides: the enforce label, the failure action, the binding's actions
     enforcing: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import lazy_re
 from .objects import K8sObject, dig, mapping, sequence
@@ -36,8 +36,7 @@ BACKUP_COMMAND = lazy_re.compile(r"pg_dump|pg_basebackup|mysqldump|mariadb-dump|
                             r"velero backup|restic backup|kopia snapshot|\bbackup\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     """Something whose data would be lost with the cluster: ``obj`` locates it, ``segments`` the storage key."""
 
     obj: K8sObject

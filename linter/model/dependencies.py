@@ -7,7 +7,7 @@ Telemetry and platform endpoints are infrastructure, not dependencies (``infrast
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import lazy_re
 from ..findings import Location
@@ -36,8 +36,7 @@ _HOST = lazy_re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$")
 _CNPG_SERVICE = lazy_re.compile(r"^(?P<cluster>.+)-(rw|ro|r)$")
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """One outbound dependency as one workload reveals it (an env entry), or a namespace-level object."""
 
     namespace: str

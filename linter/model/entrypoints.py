@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from .. import lazy_re
 from ..inputs.yaml_docs import YMap
@@ -43,8 +44,7 @@ PROXY_IMAGE = lazy_re.compile(r"ingress-nginx|nginx-ingress|traefik|envoyproxy/|
                          r"kong|contour|emissary|ambassador|gateway", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     obj: K8sObject
     kind: str
     host: str

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 from .. import package_data
@@ -45,8 +46,7 @@ def validation_errors(data) -> list:
     return sorted(errors, key=lambda e: (-len(list(e.absolute_path)), list(map(str, e.absolute_path))))
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """One recorded response: snapshot key, REST path, HTTP status and body (None unless 200)."""
 
     key: str

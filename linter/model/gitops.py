@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import lazy_re
 from ..inputs.git_remote import origin_url
@@ -35,8 +35,7 @@ def gitops_objects(index, *kinds) -> list[K8sObject]:
     return [o for o in cache["gitops"] if o.kind in kinds]
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One ``source`` of an Application: its segments from the object root and its fields."""
 
     segments: tuple
@@ -47,8 +46,7 @@ class Source:
     is_ref_only: bool  # a multi-source `ref:` entry that only supplies values files
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     """An Application, or the ``spec.template`` of an ApplicationSet, seen the same way."""
 
     obj: K8sObject
@@ -150,8 +148,7 @@ def pinned(revision: str) -> bool | None:
 
 # -- Argo Rollouts -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AnalysisRef:
+class AnalysisRef(NamedTuple):
     """One template named by a Rollout: where it is named, the name, scope and the args supplied."""
 
     segments: tuple  # to the `templateName` key

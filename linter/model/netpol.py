@@ -7,7 +7,7 @@ Cilium `fromEntities: [all]`) undoes the isolation the others give.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .objects import K8sObject, dig, mapping, sequence
 from .selectors import label_selector_matches
@@ -20,8 +20,7 @@ OPERATOR_PODS = {"Prometheus": "prometheus", "Alertmanager": "alertmanager", "Th
 ANY_CIDRS = ("0.0.0.0/0", "::/0")
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     obj: K8sObject
     types: frozenset  # directions the policy isolates
     allow_all: frozenset  # directions in which it admits every peer on every port

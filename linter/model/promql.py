@@ -7,8 +7,8 @@ mistakes people make when editing rules by hand (an unclosed brace, `=` instead 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .. import lazy_re
 
@@ -21,8 +21,7 @@ _QUOTED_NAME = lazy_re.compile(r"""\s*"(?:[^"\\]|\\.)*"\s*""")
 _COMPARISON = lazy_re.compile(r"(==|!=|>=|<=|>|<)\s*(?:bool\s+)?(-?[0-9.]+(?:e[+-]?\d+)?)\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Matcher:
+class Matcher(NamedTuple):
     label: str
     op: str  # =, !=, =~, !~
     value: str

@@ -5,7 +5,7 @@ rules point at the offending key without computing positions themselves.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .objects import dig, mapping, sequence
 from .selectors import label_selector_matches
@@ -16,8 +16,7 @@ REGION_KEYS = frozenset({"topology.kubernetes.io/region", "failure-domain.beta.k
 SPREAD_KEYS = HOSTNAME_KEYS | ZONE_KEYS | REGION_KEYS
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """An anti-affinity term or a spread constraint, with where it sits and whether it counts."""
 
     data: object

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import lazy_re
 from ..inputs.yaml_docs import YMap
@@ -38,8 +38,7 @@ CONFIG_SECRET_LINE = lazy_re.compile(r"""^\s*["']?([\w.-]*(?:password|passwd|sec
                                 r"""["']?([^"'\s#,{}\[\]][^"'\n]*)""", re.IGNORECASE | re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Consumption:
+class Consumption(NamedTuple):
     """A Secret a workload reads: its name and where the reference sits in the pod-template object."""
 
     secret: str
@@ -47,8 +46,7 @@ class Consumption:
     how: str  # "env", "envFrom", "volume", "projected volume"
 
 
-@dataclass(frozen=True)
-class Producer:
+class Producer(NamedTuple):
     """An object that creates a Secret: ``vault`` tells whether the data come from Vault."""
 
     obj: K8sObject

@@ -6,7 +6,7 @@ are never satisfied by the pod-level block.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .objects import dig, mapping
 from .workloads import Container, Workload
@@ -15,8 +15,7 @@ POD_AND_CONTAINER = frozenset({"runAsUser", "runAsGroup", "runAsNonRoot", "seLin
                                "appArmorProfile", "windowsOptions"})
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """One effective field: its value (None when unset) and the segments of the key that set it."""
 
     value: object
