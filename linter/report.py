@@ -20,6 +20,16 @@ class Note(NamedTuple):
     kind: str = "note"  # "template" for unrendered templates that were skipped
 
 
+def template_hint(notes) -> str:
+    """What to do about skipped chart templates: render the chart by pointing readylint at its folder."""
+    charts = sorted({n.path.rsplit("/templates/", 1)[0] if "/templates/" in n.path else "."
+                     for n in notes if n.kind == "template" and n.path})
+    if not charts:
+        return "render their charts to lint them"
+    named = f"`readylint check {charts[0]}`" + (f" ({len(charts)} charts)" if len(charts) > 1 else "")
+    return f"point readylint at the chart to render and lint them, e.g. {named}, or list it under inputs.charts"
+
+
 @dataclass
 class Report:
     root: str

@@ -254,6 +254,7 @@ def test_skipped_templates_are_one_notification(tmp_path):
     skipped = [t for t in texts if "template" in t]
     assert len(skipped) == 1
     assert skipped[0].startswith("25 unrendered template files skipped")
+    assert "`readylint check chart`" in skipped[0]  # the folder to point at, to render them
     assert skipped[0].endswith("and 5 more.")
 
 
