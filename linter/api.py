@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import os
+import posixpath
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -22,7 +23,7 @@ from .model.index import RepoIndex
 from .model.objects import K8sObject
 from .parallel import load_files
 from .registry import all_rules, custom_catalogue, find_rule, resolve_selector
-from .report import Note, Report, exit_code, rule_status
+from .report import Note, Report, exit_code, rule_status, template_hint
 from .runner import needs_whole_repository, not_run, run_rule
 from .suppressions import Suppressor, read_baseline
 
@@ -291,7 +292,7 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     base = "" if reading_stdin else project_base(root, rel_paths)
     if not config.manifest_inputs:
         loader.notes += _read_examples_as_context(loader.objects, base)
-    loader.notes += _kustomize_patches_as_context(loader.objects, root, files)
+    loader.notes += _kustomize_patches_as_context(loader.objects, root)
     helm = HelmStage(root, config, options, files, config.exclude_paths + list(options.excludes))
     helm.render_into(loader, helm.plan(loader.objects, rel_paths or []))
     settings = {"exclude_namespaces": config.exclude_namespaces,
@@ -327,6 +328,8 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
                     outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
                     errors=[r.error for r in runs if r.error], files_read=len(files), objects=len(index.objects))
+    if any(n.kind == "template" for n in report.notes):
+        report.template_hint = template_hint(report.notes, root, cwd, {job.chart_dir for job, _ in helm.failed})
     if changed is not None:  # pull-request mode: SARIF keeps everything, the exit code follows what is shown
         report.changed_files = changed.paths
         report.changed_since = options.changed_since if changed.paths is not None else None
@@ -352,16 +355,25 @@ def _read_examples_as_context(objects, base: str) -> list[Note]:
                  "this")]
 
 
-def _kustomize_patches_as_context(objects, root: str, files) -> list[Note]:
+def _kustomize_patches_as_context(objects, root: str) -> list[Note]:
     """Files a kustomization names as patches hold pieces merged into other objects (a Deployment with only
-    its replicas), never objects of their own: they are read as context, not judged."""
+    its replicas), never objects of their own: they are read as context, not judged. kustomize loads a patch
+    only from inside its kustomization's folder, so the kustomizations to read are in the manifests' folders
+    and above them, linted or not (a pre-commit run passes the changed patch alone)."""
     from .helm.sources import KUSTOMIZATION_FILES
 
-    if not any(path.rpartition("/")[2] in KUSTOMIZATION_FILES for path in files):
+    folders = {posixpath.dirname(o.path) for o in objects if o.production and not o.path.startswith("<")}
+    for folder in list(folders):
+        while folder:
+            folder = posixpath.dirname(folder)
+            folders.add(folder)
+    kustomizations = [posixpath.join(folder, name) for folder in sorted(folders) for name in KUSTOMIZATION_FILES
+                      if os.path.isfile(os.path.join(root, folder, name))]
+    if not kustomizations:
         return []
     from .helm.kustomize_tree import patch_files
 
-    patches = patch_files(root, files)
+    patches = patch_files(root, kustomizations)
     pieces = [o for o in objects if o.path in patches and o.production]
     for obj in pieces:
         obj.production = False
@@ -370,9 +382,8 @@ def _kustomize_patches_as_context(objects, root: str, files) -> list[Note]:
         return []
     shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
     objects_in = f"{len(pieces)} object{'s' if len(pieces) != 1 else ''} in {len(paths)} kustomize patch " \
-                 f"file{'s' if len(paths) != 1 else ''}"
-    return [Note(f"{objects_in} ({shown}) were read as context, not judged: a patch is merged into the object it "
-                 "patches")]
+                 f"file{'s' if len(paths) != 1 else ''} ({shown}) {'were' if len(pieces) != 1 else 'was'}"
+    return [Note(f"{objects_in} read as context, not judged: a patch is merged into the object it patches")]
 
 
 def _settings_snapshot(options: RunOptions, cwd: str) -> str | None:

@@ -1,6 +1,7 @@
 """The Report every reporter renders: findings, per-rule status, notes and errors of one run."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,13 +21,16 @@ class Note(NamedTuple):
     kind: str = "note"  # "template" for unrendered templates that were skipped
 
 
-def template_hint(notes) -> str:
-    """What to do about skipped chart templates: render the chart by pointing readylint at its folder."""
-    charts = sorted({n.path.rsplit("/templates/", 1)[0] if "/templates/" in n.path else "."
+def template_hint(notes, root: str, cwd: str, attempted=frozenset()) -> str:
+    """What to do about skipped chart templates: point readylint at the chart folder (charts render only when
+    pointed at), named as the user would type it; for a chart whose render was tried, the render note says why."""
+    charts = sorted({n.path.rsplit("/templates/", 1)[0] if "/templates/" in n.path else ""
                      for n in notes if n.kind == "template" and n.path})
-    if not charts:
-        return "render their charts to lint them"
-    named = f"`readylint check {charts[0]}`" + (f" ({len(charts)} charts)" if len(charts) > 1 else "")
+    waiting = [c for c in charts if c not in attempted]
+    if not waiting:
+        return "their chart was not rendered: see the note that says why"
+    folder = os.path.relpath(os.path.join(root, waiting[0]), cwd).replace(os.sep, "/")
+    named = f"`readylint check {folder}`" + (f" ({len(waiting)} charts)" if len(waiting) > 1 else "")
     return f"point readylint at the chart to render and lint them, e.g. {named}, or list it under inputs.charts"
 
 
@@ -46,6 +50,7 @@ class Report:
     changed_files: set | None = None  # --changed-since filter for human-facing outputs
     changed_since: str | None = None  # the REF, when the filter applies
     warnings: list = field(default_factory=list)  # one line each on stderr (e.g. a shallow clone)
+    template_hint: str = ""  # what to do about skipped chart templates (report.template_hint)
 
     @property
     def active(self) -> list:

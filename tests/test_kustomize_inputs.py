@@ -100,3 +100,23 @@ def test_the_configured_namespace_holds_objects_that_name_none(repo):
         f"inputs:\n  kustomizations:\n    - {{path: {OVERLAY}, name: prod, namespace: web-prod}}\n")
     report = lint(repo, select=["HA003"])
     assert [f.message.split(" has ")[0] for f in report.active] == ["Deployment web-prod/web"]
+
+
+def test_a_remote_resource_in_a_nested_base_is_not_fetched_either(repo):
+    """kustomize would fetch it while building the overlay: the whole tree is read first, and nothing runs."""
+    base = repo / "deploy" / "base" / "kustomization.yaml"
+    base.write_text(base.read_text() + "  - https://example.invalid/org/repo//deploy?ref=v1\n")
+    report = lint_paths(repo, [OVERLAY], select=["HA001"])
+    assert [n.message for n in report.notes if n.path == f"{OVERLAY}/kustomization.yaml"] == [
+        f"{LABEL} not rendered: deploy/base/kustomization.yaml refers to remote resources "
+        "(https://example.invalid/org/repo//deploy?ref=v1); readylint does not fetch them."]
+    assert report.statuses["HA001"] == "unknown"
+
+
+def test_a_failed_render_reads_the_same_on_every_run(repo):
+    """kubectl's log header (time, process id) and absolute paths are left out, so reports stay byte-identical."""
+    (repo / "deploy" / "base" / "deployment.yaml").unlink()
+    notes = [[n.message for n in lint_paths(repo, [OVERLAY], select=["HA001"]).notes if "not rendered" in n.message]
+             for _ in range(2)]
+    assert notes[0] == notes[1] and len(notes[0]) == 1
+    assert str(repo) not in notes[0][0] and "deploy/base" in notes[0][0]

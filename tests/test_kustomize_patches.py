@@ -51,3 +51,14 @@ def test_a_file_no_kustomization_names_as_a_patch_is_judged(tmp_path):
     _repo(tmp_path, "resources: [../../base, replicas.yaml]\n")
     report = lint(tmp_path, select=["SEC002"])
     assert report.objects == 2 and report.notes == []
+
+
+def test_a_patch_linted_on_its_own_is_still_a_patch(tmp_path):
+    """pre-commit passes only the changed files: the kustomization above the patch is read all the same."""
+    from tests.helm_support import lint_paths
+
+    _repo(tmp_path, "resources: [../../base]\npatches:\n  - path: replicas.yaml\n")
+    report = lint_paths(tmp_path, ["overlays/prod/replicas.yaml"], select=["HA001", "HA003"])
+    assert report.objects == 0 and report.active == []
+    assert report.notes[0].message.startswith("1 object in 1 kustomize patch file (overlays/prod/replicas.yaml) was "
+                                              "read as context")

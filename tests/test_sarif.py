@@ -296,3 +296,14 @@ def test_uris_are_percent_encoded_relative_references():
     assert sarif.artifact_uri("my charts/a#1.yaml") == "my%20charts/a%231.yaml"
     assert sarif.artifact_uri("<stdin>") == "%3Cstdin%3E"
     assert sarif.artifact_uri("dé.yaml") == "d%C3%A9.yaml"
+
+
+def test_the_skipped_template_hint_names_the_chart_as_the_user_would_type_it():
+    from readylint.report import Note, template_hint
+
+    notes = [Note("skipped", "deploy/charts/web/templates/cm.yaml", kind="template")]
+    assert "`readylint check charts/web`" in template_hint(notes, "/repo", "/repo/deploy")
+    assert "`readylint check deploy/charts/web`" in template_hint(notes, "/repo", "/repo")
+    # pointed at but not rendered (no helm, --no-render): the render note says why; no advice to do it again
+    assert template_hint(notes, "/repo", "/repo", {"deploy/charts/web"}) == (
+        "their chart was not rendered: see the note that says why")

@@ -22,6 +22,7 @@ MAX_FOLDERS = 200
 class KustomizeFiles:
     resources: set = field(default_factory=set)  # repo-relative files listed as resources
     patches: set = field(default_factory=set)  # repo-relative patch files
+    remote: list = field(default_factory=list)  # (folder, entry) of every remote resource, base, component or patch
 
 
 def read_files(root: str, folder: str, components=(), patches=()) -> KustomizeFiles:
@@ -40,7 +41,10 @@ def read_files(root: str, folder: str, components=(), patches=()) -> KustomizeFi
         _patch_files(directory, data, found, root)
         for entry in _strings(data, "resources", "bases", "components"):
             path = _join(directory, entry)
-            if path.startswith("../") or _remote(entry):
+            if _remote(entry):
+                found.remote.append((directory or ".", entry))
+                continue
+            if path.startswith("../"):
                 continue
             full = os.path.join(root, path or ".")
             if os.path.isdir(full):
@@ -67,7 +71,9 @@ def _patch_files(directory: str, data: dict, found: KustomizeFiles, root: str) -
         paths += [item["path"] for item in items if isinstance(item, dict) and isinstance(item.get("path"), str)]
     for entry in paths:
         path = _join(directory, entry)
-        if not path.startswith("../") and not _remote(entry) and os.path.isfile(os.path.join(root, path)):
+        if _remote(entry):
+            found.remote.append((directory or ".", entry))
+        elif not path.startswith("../") and os.path.isfile(os.path.join(root, path)):
             found.patches.add(path)
 
 

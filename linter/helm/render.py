@@ -110,7 +110,7 @@ def _helm(job, charts: ChartIndex, tools: Tools, scratch: str):
             return None, f"file parameter {path} is not in the repository"
         command += ["--set-file", f"{name}={os.path.join(charts.root, path)}"]
     command += job.flags
-    return _run(command, tools.timeout, scratch, "helm template")
+    return _run(command, tools.timeout, scratch, "helm template", charts.root)
 
 
 def _with_local_dependencies(chart, charts: ChartIndex, scratch: str) -> tuple[str, str | None]:
@@ -176,6 +176,14 @@ def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):
             break
     else:
         return None, f"{job.chart_dir} holds no kustomization.yaml"
+    from .kustomize_tree import read_files  # the bases and components it reaches: none may be remote either
+
+    remote = read_files(charts.root, job.chart_dir, (job.kustomize or {}).get("components", ()),
+                        (job.kustomize or {}).get("patches", ())).remote
+    if remote:
+        folder, entry = remote[0]
+        return None, f"{join(folder, _kustomization_name(charts, folder))} refers to remote resources ({entry}); " \
+                     "readylint does not fetch them"
     folder = os.path.join(charts.root, job.chart_dir)
     if job.kustomize:  # Argo CD edits a copy of the folder, then builds it
         why = kustomize_options.unreadable(job.kustomize, job.chart_dir)
@@ -187,15 +195,22 @@ def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):
             return None, f"the kustomize options cannot be applied: {why}"
         except OSError as exc:
             return None, f"the kustomize options cannot be applied: {exc.strerror or exc}"
-    return _run(tools.kustomize + [folder], tools.timeout, scratch, "kustomize build")
+    return _run(tools.kustomize + [folder], tools.timeout, scratch, "kustomize build", charts.root)
 
 
-def _run(command, timeout, scratch, what) -> tuple[str | None, str | None]:
+# Every proxy points at a closed local port and git may only read local files: should a render still try to
+# fetch something readylint did not see coming, it fails instead of reaching the network.
+NO_NETWORK = {**{name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+                                                          "https_proxy", "all_proxy")},
+              "NO_PROXY": "", "no_proxy": "", "GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"}
+
+
+def _run(command, timeout, scratch, what, root) -> tuple[str | None, str | None]:
     home = os.path.join(scratch, "home")
     env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "HELM_CACHE_HOME": os.path.join(home, "cache"),
            "HELM_CONFIG_HOME": os.path.join(home, "config"), "HELM_DATA_HOME": os.path.join(home, "data"),
            "HELM_PLUGINS": os.path.join(home, "plugins"), "KUBECONFIG": os.path.join(home, "kubeconfig"),
-           "LANG": "C.UTF-8"}
+           "LANG": "C.UTF-8", **NO_NETWORK}
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, env=env, cwd=scratch,
                               stdin=subprocess.DEVNULL, check=False)
@@ -204,12 +219,30 @@ def _run(command, timeout, scratch, what) -> tuple[str | None, str | None]:
     except OSError as exc:
         return None, f"{what} could not be started: {exc.strerror or exc}"
     if done.returncode != 0:
-        return None, f"{what} failed: {_first_error(done.stderr.decode('utf-8', 'replace'))}"
+        return None, f"{what} failed: {_first_error(_as_shown(done.stderr.decode('utf-8', 'replace'), scratch, root))}"
     return done.stdout.decode("utf-8", "replace"), None
 
 
+def _kustomization_name(charts: ChartIndex, folder: str) -> str:
+    return next((name for name in KUSTOMIZATION_FILES if charts.is_file(join(folder, name))), KUSTOMIZATION_FILES[0])
+
+
+def _as_shown(text: str, scratch: str, root: str) -> str:
+    """A tool's message with repository-relative paths and the scratch copy named as such, so the same failure
+    reads the same on every run (reports and baselines stay byte-identical)."""
+    for folder in {scratch, os.path.realpath(scratch)}:
+        text = text.replace(folder, "<scratch copy>")
+    for folder in {root, os.path.realpath(root)}:
+        if folder.rstrip(os.sep):
+            text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+    return text
+
+
+KLOG_PREFIX = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] ")  # kubectl's log header
+
+
 def _first_error(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [KLOG_PREFIX.sub("", line.strip()) for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("Error:")] or [
         line for line in lines if not line.startswith(("level=INFO", "level=WARN", "walk.go"))] or lines
     text = errors[0].removeprefix("Error:").strip() if errors else "no error message"

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from ..findings import EVIDENCE_UNAVAILABLE, LEVEL_RANK, NOT_APPLICABLE, PASS
 from ..registry import EVIDENCE_TAGS
-from ..report import Report, template_hint
+from ..report import Report
 from .sources import SourceFiles
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -246,7 +246,7 @@ def _notifications(report: Report, index) -> list[dict]:
         more = f" and {len(paths) - MAX_LISTED_PATHS} more" if len(paths) > MAX_LISTED_PATHS else ""
         count = len(templates)
         out.append(_notification(f"{count} unrendered template file{'s' if count != 1 else ''} skipped "
-                                 f"({template_hint(templates)}): {listed}{more}."))
+                                 f"({report.template_hint}): {listed}{more}."))
     for note in report.notes:
         if note not in templates:
             out.append(_notification(f"{note.path + ': ' if note.path else ''}{note.message}", "note",

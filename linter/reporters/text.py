@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..report import Report, template_hint
+from ..report import Report
 
 COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "bold": "\033[1m",
            "dim": "\033[2m", "reset": "\033[0m"}
@@ -50,7 +50,7 @@ def summary(report: Report, paint) -> list[str]:
     skipped = [n for n in report.notes if n.kind == "template"]
     if skipped:
         out.append(paint(f"{len(skipped)} unrendered template file{'s' if len(skipped) != 1 else ''} skipped "
-                         f"({template_hint(skipped)}).", "dim"))
+                         f"({report.template_hint}).", "dim"))
     for note in report.notes:
         if note not in skipped:
             out.append(paint(f"note: {note.path + ': ' if note.path else ''}{note.message}", "dim"))
