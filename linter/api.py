@@ -23,7 +23,7 @@ from .model.index import RepoIndex
 from .model.objects import K8sObject
 from .parallel import load_files
 from .registry import all_rules, custom_catalogue, find_rule, resolve_selector
-from .report import Note, Report, exit_code, rule_status, template_hint
+from .report import Note, Report, exit_code, rule_status
 from .runner import needs_whole_repository, not_run, run_rule
 from .suppressions import Suppressor, read_baseline
 
@@ -328,8 +328,7 @@ def _lint(options: RunOptions, add_custom_rules) -> Report:
     report = Report(root=root, version=__version__, rules=selected, findings=findings, statuses=statuses,
                     outcomes=outcomes, notes=sorted(loader.notes, key=lambda n: (n.path or "", n.message)),
                     errors=[r.error for r in runs if r.error], files_read=len(files), objects=len(index.objects))
-    if any(n.kind == "template" for n in report.notes):
-        report.template_hint = template_hint(report.notes, root, cwd, {job.chart_dir for job, _ in helm.failed})
+    report.cwd, report.failed_charts = cwd, frozenset(job.chart_dir for job, _ in helm.failed)
     if changed is not None:  # pull-request mode: SARIF keeps everything, the exit code follows what is shown
         report.changed_files = changed.paths
         report.changed_since = options.changed_since if changed.paths is not None else None

@@ -50,7 +50,14 @@ class Report:
     changed_files: set | None = None  # --changed-since filter for human-facing outputs
     changed_since: str | None = None  # the REF, when the filter applies
     warnings: list = field(default_factory=list)  # one line each on stderr (e.g. a shallow clone)
-    template_hint: str = ""  # what to do about skipped chart templates (report.template_hint)
+    cwd: str = ""  # where the run was started: terminal hints name paths from there
+    failed_charts: frozenset = frozenset()  # chart folders whose render was tried and did not succeed
+
+    def skipped_templates_hint(self, from_cwd: bool = False) -> str:
+        """template_hint for this run: from the current folder for the terminal, from the repository root
+        for documents (SARIF, the readiness report), which must read the same wherever they were made."""
+        return template_hint(self.notes, self.root, self.cwd if from_cwd and self.cwd else self.root,
+                             self.failed_charts)
 
     @property
     def active(self) -> list:

@@ -273,7 +273,7 @@ def _notes(report: Report) -> list[str]:
     if templates:
         listed = ", ".join(templates[:5]) + (f" and {len(templates) - 5} more" if len(templates) > 5 else "")
         notes.append(f"{len(templates)} unrendered Helm template file{'s' if len(templates) != 1 else ''} "
-                     f"skipped ({report.template_hint}): {listed}.")
+                     f"skipped ({report.skipped_templates_hint()}): {listed}.")
     notes += [f"{n.path + ': ' if n.path else ''}{n.message}" for n in report.notes if n.kind != "template"]
     for error in report.errors:
         first = str(error).splitlines()[0].rstrip(":") if error else "internal error"

@@ -246,7 +246,7 @@ def _notifications(report: Report, index) -> list[dict]:
         more = f" and {len(paths) - MAX_LISTED_PATHS} more" if len(paths) > MAX_LISTED_PATHS else ""
         count = len(templates)
         out.append(_notification(f"{count} unrendered template file{'s' if count != 1 else ''} skipped "
-                                 f"({report.template_hint}): {listed}{more}."))
+                                 f"({report.skipped_templates_hint()}): {listed}{more}."))
     for note in report.notes:
         if note not in templates:
             out.append(_notification(f"{note.path + ': ' if note.path else ''}{note.message}", "note",

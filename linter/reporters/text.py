@@ -50,7 +50,7 @@ def summary(report: Report, paint) -> list[str]:
     skipped = [n for n in report.notes if n.kind == "template"]
     if skipped:
         out.append(paint(f"{len(skipped)} unrendered template file{'s' if len(skipped) != 1 else ''} skipped "
-                         f"({report.template_hint}).", "dim"))
+                         f"({report.skipped_templates_hint(from_cwd=True)}).", "dim"))
     for note in report.notes:
         if note not in skipped:
             out.append(paint(f"note: {note.path + ': ' if note.path else ''}{note.message}", "dim"))
