@@ -82,14 +82,20 @@ def test_no_render_leaves_a_note_and_no_verdict(repo):
     assert not report.active
 
 
-def test_a_remote_base_is_not_fetched_and_says_so(repo):
-    kustomization = repo / OVERLAY / "kustomization.yaml"
-    kustomization.write_text(kustomization.read_text().replace(
-        "  - ../../base\n", "  - ../../base\n  - https://github.com/example/shared//base?ref=v1\n"))
+REMOTE = "https://example.invalid/org/repo//deploy?ref=v1"
+
+
+@pytest.mark.parametrize("kustomization, why", [
+    (f"{OVERLAY}/kustomization.yaml", f"{OVERLAY}/kustomization.yaml refers to remote resources"),
+    # kustomize would fetch it while building the overlay: the whole tree is read first, and nothing runs
+    ("deploy/base/kustomization.yaml", f"deploy/base/kustomization.yaml refers to remote resources ({REMOTE})"),
+])
+def test_a_remote_resource_is_not_fetched_and_says_so(repo, kustomization, why):
+    path = repo / kustomization
+    path.write_text(path.read_text().replace("resources:\n", f"resources:\n  - {REMOTE}\n"))
     report = lint_paths(repo, [OVERLAY], select=["HA001"])
     assert [n.message for n in report.notes if n.path == f"{OVERLAY}/kustomization.yaml"] == [
-        f"{LABEL} not rendered: {OVERLAY}/kustomization.yaml refers to remote resources; readylint does not fetch "
-        "them."]
+        f"{LABEL} not rendered: {why}; readylint does not fetch them."]
     assert report.statuses["HA001"] == "unknown"
 
 
@@ -100,17 +106,6 @@ def test_the_configured_namespace_holds_objects_that_name_none(repo):
         f"inputs:\n  kustomizations:\n    - {{path: {OVERLAY}, name: prod, namespace: web-prod}}\n")
     report = lint(repo, select=["HA003"])
     assert [f.message.split(" has ")[0] for f in report.active] == ["Deployment web-prod/web"]
-
-
-def test_a_remote_resource_in_a_nested_base_is_not_fetched_either(repo):
-    """kustomize would fetch it while building the overlay: the whole tree is read first, and nothing runs."""
-    base = repo / "deploy" / "base" / "kustomization.yaml"
-    base.write_text(base.read_text() + "  - https://example.invalid/org/repo//deploy?ref=v1\n")
-    report = lint_paths(repo, [OVERLAY], select=["HA001"])
-    assert [n.message for n in report.notes if n.path == f"{OVERLAY}/kustomization.yaml"] == [
-        f"{LABEL} not rendered: deploy/base/kustomization.yaml refers to remote resources "
-        "(https://example.invalid/org/repo//deploy?ref=v1); readylint does not fetch them."]
-    assert report.statuses["HA001"] == "unknown"
 
 
 def test_a_failed_render_reads_the_same_on_every_run(repo):
