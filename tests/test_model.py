@@ -128,3 +128,14 @@ def test_at_points_to_the_deepest_existing_key_and_list_items_by_name():
     assert api.at(*container.path, "resources").line == 12  # absent: the container's `- name:` line
     assert api.obj.at("spec", "replicas").line == 4  # absent: nearest parent
     assert key_path(*container.path, "resources") == "spec.template.spec.containers[name=api].resources"
+
+
+def test_objects_listed_in_one_message_say_an_assumed_namespace_once():
+    def obj(name, namespace=""):
+        meta = f"{{name: {name}" + (f", namespace: {namespace}" if namespace else "") + "}"
+        return K8sObject("d.yaml", 0, data(f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {meta}\n"))
+
+    assert K8sObject.listed([obj("a"), obj("b")]) == "Deployment a, Deployment b; none sets a namespace"
+    assert K8sObject.listed([obj("a"), obj("b", "shop")]) == "Deployment a (namespace unset), Deployment shop/b"
+    assert K8sObject.listed([obj(n, "shop") for n in "abcdefg"], limit=2) == (
+        "Deployment shop/a, Deployment shop/b and 5 more")

@@ -88,6 +88,14 @@ class K8sObject:
             return f"{self.kind} {self.name} (namespace unset)"
         return f"{self.kind} {self.namespace}/{self.name}"
 
+    @staticmethod
+    def listed(objects, limit: int = 5) -> str:
+        """Several objects named in one message, by ``ref``; when none sets a namespace, that is said once."""
+        unset = bool(objects) and all(o.namespace_defaulted for o in objects)
+        refs = list(dict.fromkeys(f"{o.kind} {o.name}" if unset else o.ref for o in objects))
+        text = ", ".join(refs[:limit]) + (f" and {len(refs) - limit} more" if len(refs) > limit else "")
+        return text + ("; none sets a namespace" if unset else "")
+
     @property
     def metadata(self) -> YMap:
         return mapping(self.data.get("metadata")) or _EMPTY_MAP

@@ -61,7 +61,7 @@ spec:
 import re
 
 from readylint.findings import NOT_RELEVANT, Related
-from readylint.model.objects import dig, mapping
+from readylint.model.objects import K8sObject, dig, mapping
 from readylint.registry import rule
 
 REPORT_GLOBS = ("docs/sizing*", "docs/**/sizing*", "docs/capacity*", "docs/**/capacity*")
@@ -94,8 +94,7 @@ def check(index, opts):
         else:
             missing.append(wl)
     if missing:  # one finding at the repository anchor: it must not belong to one Helm render or environment
-        refs = list(dict.fromkeys(wl.ref for wl in missing))
-        names = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        names = K8sObject.listed([wl.obj for wl in missing])
         yield index.repo.subject("resource-usage", "resource usage analysis").fail(
             f"{len(missing)} workload{'s have' if len(missing) != 1 else ' has'} requests that no observation backs "
             f"({names}): no VerticalPodAutoscaler in recommendation mode, no Goldilocks namespace label and no "
