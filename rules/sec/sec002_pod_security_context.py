@@ -6,7 +6,10 @@ profile, except the run-as fields that SEC007 owns: `allowPrivilegeEscalation: f
 containing `ALL` with nothing but `NET_BIND_SERVICE` added, a `RuntimeDefault` or `Localhost` seccomp profile
 (container or pod level), no `privileged`, no `hostPort`, and `readOnlyRootFilesystem: true` (a `warning`).
 The pod must not use `hostNetwork`, `hostPID`, `hostIPC` or `hostPath` volumes. The Linux-only container fields
-do not apply to Windows pods.
+do not apply to Windows pods. A Kyverno `ClusterPolicy` or `Policy` whose `mutate.patchStrategicMerge` rule
+selects the pods and sets `allowPrivilegeEscalation`, `capabilities.drop`, `seccompProfile.type` or
+`readOnlyRootFilesystem` to a compliant value turns that finding into a `note` naming the rule: the cluster fixes
+the pod, but the manifest still lacks the field, so it never passes.
 
 ## Why it matters
 A container that can gain privileges, keeps its default capabilities or shares the node's namespaces turns
@@ -47,11 +50,20 @@ spec:
             readOnlyRootFilesystem: true
             capabilities: {drop: [ALL]}
 ```
+
+## Options
+* `admission_downgrade`: whether a Kyverno mutate policy that sets a field at admission turns its finding into a note.
 """
+from readylint.findings import Related
 from readylint.model.objects import dig, key_path, mapping, sequence
 from readylint.model.security import context_at, effective
 from readylint.registry import rule
 
+# field checked by container_defects -> (field below securityContext that a mutation may set, compliant value)
+MUTABLE = {"allowPrivilegeEscalation": ("allowPrivilegeEscalation", lambda v: v is False),
+           "capabilities.drop": ("capabilities.drop", lambda v: "ALL" in [str(x) for x in sequence(v)]),
+           "seccompProfile": ("seccompProfile.type", lambda v: v in ("RuntimeDefault", "Localhost")),
+           "readOnlyRootFilesystem": ("readOnlyRootFilesystem", lambda v: v is True)}
 HOST_FIELDS = {"hostNetwork": "the node's network", "hostPID": "the node's process namespace",
                "hostIPC": "the node's IPC namespace"}
 
@@ -81,9 +93,18 @@ def container_defects(wl, c):
                "set it and mount an emptyDir where the process writes", "warning")
 
 
+def admission_fix(index, wl, c, field):
+    """The Kyverno mutation that sets ``field`` to a compliant value at admission, if any."""
+    from readylint.model.admission_mutation import admitted  # only repositories with Kyverno policies pay for it
+    target, compliant = MUTABLE[field]
+    found = admitted(index, wl, c, target)
+    return found if found is not None and compliant(found.value) else None
+
+
 @rule(code="SEC002", slug="pod-security-context", scope="workload", severity="error", confidence="high",
-      evidence="M")
+      evidence="M", options={"admission_downgrade": True})
 def check(index, opts):
+    mutations = opts["admission_downgrade"] and bool(index.of_kind("ClusterPolicy", "Policy"))
     for wl in index.workloads_for(long_running=None):
         subject, drafts, spec = wl.subject(), [], wl.pod_spec
         for field, what in HOST_FIELDS.items():
@@ -108,9 +129,14 @@ def check(index, opts):
             if wl.is_windows:
                 continue
             for field, defect, fix, level in container_defects(wl, c):
+                fixed = admission_fix(index, wl, c, field) if mutations and field in MUTABLE else None
+                extra, related = "", ()
+                if fixed is not None:
+                    extra, level = f" {fixed.what} sets it at admission.", "note"
+                    related = (Related(fixed.at(), f"{fixed.what} sets {MUTABLE[field][0]} at admission"),)
                 drafts.append(subject.fail(
-                    f"{c.kind_word} '{c.name}' of {wl.ref} {defect}; {fix}.", at=context_at(wl, c),
-                    key_path=key_path(*c.path, "securityContext", field), level=level))
+                    f"{c.kind_word} '{c.name}' of {wl.ref} {defect}; {fix}.{extra}", at=context_at(wl, c),
+                    key_path=key_path(*c.path, "securityContext", field), level=level, related=related))
         if drafts:
             yield from drafts
         elif wl.is_windows:

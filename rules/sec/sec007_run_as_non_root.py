@@ -5,7 +5,10 @@ Checks that each container's effective securityContext (container over pod, rule
 `runAsNonRoot: true` without `runAsUser: 0`, or an explicit `runAsUser` of 1 or more. A pod-level
 `runAsNonRoot: true` overridden by a container `runAsUser: 0` fails. With `min_uid` set (strict mode: 10001)
 the UID and the `runAsGroup` must both be at least that value. Windows pods are not judged. The claim
-`platform.openshift_scc: true` passes containers that set no UID, since the SCC assigns one.
+`platform.openshift_scc: true` passes containers that set no UID, since the SCC assigns one. A Kyverno
+`ClusterPolicy` or `Policy` whose `mutate.patchStrategicMerge` rule selects the pods and sets `runAsNonRoot`,
+`runAsUser` (or `runAsGroup`) so that the container passes turns the finding into a `note` naming the rule: the
+cluster fixes the pod, but the manifest still lacks the field, so it never passes.
 
 ## Why it matters
 A process running as root inside the container is root on the node as soon as it escapes the container
@@ -43,10 +46,12 @@ spec:
 
 ## Options
 * `min_uid`: smallest accepted `runAsUser` and `runAsGroup` (0 = off; strict mode uses 10001).
+* `admission_downgrade`: whether a Kyverno mutate policy that fixes the container at admission turns its finding
+  into a note.
 """
-from readylint.findings import NOT_RELEVANT
+from readylint.findings import NOT_RELEVANT, Related
 from readylint.model.objects import key_path
-from readylint.model.security import effective, is_windows_container
+from readylint.model.security import Setting, effective, is_windows_container
 from readylint.registry import rule
 
 CLAIM = "claim: platform.openshift_scc assigns a non-root UID"
@@ -56,12 +61,13 @@ def _uid(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def defect(wl, c, min_uid, scc):
+def defect(wl, c, min_uid, scc, lookup=effective):
     """(message tail, setting that locates it) for a container that may run as root, else None.
 
-    Returns "claim" when only the OpenShift SCC claim makes it pass.
+    Returns "claim" when only the OpenShift SCC claim makes it pass. ``lookup`` reads the effective fields
+    (the manifest's, or the manifest's after admission mutation).
     """
-    non_root, user, group = (effective(wl, c, f) for f in ("runAsNonRoot", "runAsUser", "runAsGroup"))
+    non_root, user, group = (lookup(wl, c, f) for f in ("runAsNonRoot", "runAsUser", "runAsGroup"))
     uid = _uid(user.value)
     if uid == 0:
         why = " although runAsNonRoot: true is set" if non_root.value is True else ""
@@ -82,10 +88,24 @@ def defect(wl, c, min_uid, scc):
     return None
 
 
+def admission_fix(index, wl, c, min_uid, scc):
+    """(field, Kyverno mutation) pairs that make the container pass at admission, else an empty list."""
+    from readylint.model.admission_mutation import admitted  # only repositories with Kyverno policies pay for it
+    found = {f: admitted(index, wl, c, f) for f in ("runAsNonRoot", "runAsUser", "runAsGroup")}
+
+    def after(wl, c, field):
+        m = found[field]
+        return effective(wl, c, field) if m is None else Setting(m.value, m.segments)
+
+    used = [(f, m) for f, m in found.items() if m is not None]
+    return used if used and defect(wl, c, min_uid, scc, after) in (None, "claim") else []
+
+
 @rule(code="SEC007", slug="run-as-non-root", scope="workload", severity="error", confidence="high",
-      evidence="M, R", options={"min_uid": 0})
+      evidence="M, R", options={"min_uid": 0, "admission_downgrade": True})
 def check(index, opts):
     scc = (index.settings.get("platform") or {}).get("openshift_scc") is True
+    mutations = opts["admission_downgrade"] and bool(index.of_kind("ClusterPolicy", "Policy"))
     for wl in index.workloads_for(long_running=None):
         subject = wl.subject()
         containers = [c for c in wl.containers() if not is_windows_container(wl, c)]
@@ -97,7 +117,15 @@ def check(index, opts):
         for c, (tail, setting) in failures:
             at = wl.at(*setting.path) if setting.is_set else wl.at(*c.path)
             field = setting.path[-1] if setting.is_set else "runAsNonRoot"
-            yield subject.fail(f"{c.kind_word} '{c.name}' of {wl.ref} {tail}.", at=at,
-                               key_path=key_path(*c.path, "securityContext", field))
+            fixes = admission_fix(index, wl, c, opts["min_uid"], scc) if mutations else []
+            extra, related = "", ()
+            if fixes:
+                rules, fields = sorted({m.what for _, m in fixes}), [f for f, _ in fixes]
+                listed = ", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0]
+                extra = f" {' and '.join(rules)} set{'s' if len(rules) == 1 else ''} {listed} at admission."
+                related = tuple(Related(m.at(), f"{m.what} sets {f} at admission") for f, m in fixes)
+            yield subject.fail(f"{c.kind_word} '{c.name}' of {wl.ref} {tail}.{extra}", at=at,
+                               key_path=key_path(*c.path, "securityContext", field),
+                               level="note" if fixes else None, related=related)
         if not failures:
             yield subject.passed(CLAIM if any(d == "claim" for _, d in results) else "")
