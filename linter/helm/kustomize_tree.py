@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from ..inputs.files import read_text
@@ -15,6 +16,9 @@ from ..inputs.yaml_docs import load_stream
 from .sources import KUSTOMIZATION_FILES
 
 MAX_KUSTOMIZATION_BYTES = 1024 * 1024
+# What kustomize would fetch: a URL of any scheme, an scp-style git address, a go-getter `?ref=` or `//x.git`.
+REMOTE = re.compile(r"^\s*-?\s*(?:[a-z][\w+.-]*://|git@|github\.com/)|\?ref=|//[^/\s]*\.git", re.M)
+
 MAX_FOLDERS = 200
 
 
@@ -22,7 +26,7 @@ MAX_FOLDERS = 200
 class KustomizeFiles:
     resources: set = field(default_factory=set)  # repo-relative files listed as resources
     patches: set = field(default_factory=set)  # repo-relative patch files
-    remote: list = field(default_factory=list)  # (folder, entry) of every remote resource, base, component or patch
+    remote: list = field(default_factory=list)  # (kustomization file, line) of every remote reference in the tree
 
 
 def read_files(root: str, folder: str, components=(), patches=()) -> KustomizeFiles:
@@ -37,14 +41,12 @@ def read_files(root: str, folder: str, components=(), patches=()) -> KustomizeFi
         if directory in seen or directory.startswith("../"):
             continue
         seen.add(directory)
-        data = _kustomization(root, directory)
+        path, data, text = _kustomization(root, directory)
+        found.remote += [(path, _line_at(text, match.start())) for match in REMOTE.finditer(text)]
         _patch_files(directory, data, found, root)
         for entry in _strings(data, "resources", "bases", "components"):
             path = _join(directory, entry)
-            if _remote(entry):
-                found.remote.append((directory or ".", entry))
-                continue
-            if path.startswith("../"):
+            if _remote(entry) or path.startswith("../"):
                 continue
             full = os.path.join(root, path or ".")
             if os.path.isdir(full):
@@ -60,7 +62,7 @@ def patch_files(root: str, files) -> set[str]:
     for path in files:
         directory, _, name = path.rpartition("/")
         if name in KUSTOMIZATION_FILES:
-            _patch_files(directory, _kustomization(root, directory), found, root)
+            _patch_files(directory, _kustomization(root, directory)[1], found, root)
     return found.patches
 
 
@@ -72,19 +74,21 @@ def _patch_files(directory: str, data: dict, found: KustomizeFiles, root: str) -
     for entry in paths:
         path = _join(directory, entry)
         if _remote(entry):
-            found.remote.append((directory or ".", entry))
+            found.remote.append((directory or ".", entry))  # an Application's own patches name no kustomization
         elif not path.startswith("../") and os.path.isfile(os.path.join(root, path)):
             found.patches.add(path)
 
 
-def _kustomization(root: str, directory: str) -> dict:
+def _kustomization(root: str, directory: str) -> tuple[str, dict, str]:
+    """(repo-relative path, data, text) of the kustomization in ``directory``; ("", {}, "") when there is none."""
     for name in KUSTOMIZATION_FILES:
         full = os.path.join(root, directory or ".", name)
         if os.path.isfile(full):
             text, problem = read_text(full, MAX_KUSTOMIZATION_BYTES)
             documents = [d.data for d in load_stream(text).documents] if problem is None else []
-            return documents[0] if documents and isinstance(documents[0], dict) else {}
-    return {}
+            data = documents[0] if documents and isinstance(documents[0], dict) else {}
+            return _join(directory, name), data, text or ""
+    return "", {}, ""
 
 
 def _strings(data: dict, *keys: str) -> list[str]:
@@ -92,8 +96,15 @@ def _strings(data: dict, *keys: str) -> list[str]:
     return [item for items in lists for item in items if isinstance(item, str)]
 
 
+def _line_at(text: str, offset: int) -> str:
+    """The line holding ``offset``, without its list dash: what the user wrote."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start:end if end >= 0 else len(text)].strip().lstrip("-").strip()
+
+
 def _remote(entry: str) -> bool:
-    return "://" in entry or entry.startswith(("git@", "github.com/"))
+    return REMOTE.search(entry) is not None
 
 
 def _join(directory: str, entry: str) -> str:

@@ -21,7 +21,6 @@ from . import kustomize_options
 from .sources import KUSTOMIZATION_FILES, ChartIndex, join
 
 DEFAULT_TIMEOUT_SECONDS = 60
-REMOTE = re.compile(r"^\s*-?\s*(?:https?://|git@|github\.com/|ssh://)|\?ref=|//[^/]*\.git", re.M)
 
 
 @dataclass
@@ -167,23 +166,16 @@ def _prepare(chart, charts: ChartIndex, scratch: str, missing: dict, trail: tupl
 def _kustomize(job, charts: ChartIndex, tools: Tools, scratch: str):
     if tools.kustomize is None:
         return None, "neither kustomize nor kubectl was found on PATH"
-    for name in KUSTOMIZATION_FILES:
-        path = join(job.chart_dir, name)
-        if charts.is_file(path):
-            with open(os.path.join(charts.root, path), encoding="utf-8", errors="replace") as handle:
-                if REMOTE.search(handle.read()):
-                    return None, f"{path} refers to remote resources; readylint does not fetch them"
-            break
-    else:
+    name = next((n for n in KUSTOMIZATION_FILES if charts.is_file(join(job.chart_dir, n))), None)
+    if name is None:
         return None, f"{job.chart_dir} holds no kustomization.yaml"
-    from .kustomize_tree import read_files  # the bases and components it reaches: none may be remote either
+    from .kustomize_tree import read_files  # the whole tree it reaches: nothing in it may be remote
 
     remote = read_files(charts.root, job.chart_dir, (job.kustomize or {}).get("components", ()),
                         (job.kustomize or {}).get("patches", ())).remote
     if remote:
-        folder, entry = remote[0]
-        return None, f"{join(folder, _kustomization_name(charts, folder))} refers to remote resources ({entry}); " \
-                     "readylint does not fetch them"
+        where, line = remote[0]
+        return None, f"{where} refers to remote resources ({line}); readylint does not fetch them"
     folder = os.path.join(charts.root, job.chart_dir)
     if job.kustomize:  # Argo CD edits a copy of the folder, then builds it
         why = kustomize_options.unreadable(job.kustomize, job.chart_dir)
@@ -221,10 +213,6 @@ def _run(command, timeout, scratch, what, root) -> tuple[str | None, str | None]
     if done.returncode != 0:
         return None, f"{what} failed: {_first_error(_as_shown(done.stderr.decode('utf-8', 'replace'), scratch, root))}"
     return done.stdout.decode("utf-8", "replace"), None
-
-
-def _kustomization_name(charts: ChartIndex, folder: str) -> str:
-    return next((name for name in KUSTOMIZATION_FILES if charts.is_file(join(folder, name))), KUSTOMIZATION_FILES[0])
 
 
 def _as_shown(text: str, scratch: str, root: str) -> str:
