@@ -41,3 +41,15 @@ def test_corpus_microservices_demo_quickstart_is_its_deployment_procedure():
     assert [(f.location.line, f.message) for f in report.active if f.code == "DOC005"] == [
         (118, "A link in the deployment procedure (README.md) is broken: no heading or anchor "
               "#deploy-online-boutique-variations-with-kustomize.")]
+
+
+def test_rollback_advice_names_kubectl_when_plain_manifests_are_committed_beside_the_chart(tmp_path):
+    """microservices-demo deploys its committed release/ manifests with kubectl; its chart is an alternative."""
+    (tmp_path / "README.md").write_text("# shop\n\nRun `kubectl apply -f release/`.\n")
+    (tmp_path / "chart").mkdir()
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (tmp_path / "release").mkdir()
+    (tmp_path / "release" / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  replicas: 3\n")
+    (message,) = [f.message for f in lint(tmp_path, select=["DOC006"]).active]
+    assert message.endswith("(helm rollback, or kubectl rollout undo for the committed manifests).")

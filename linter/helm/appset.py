@@ -191,7 +191,8 @@ class Generators:
             raise Unsupported(f"{path} could not be read")
         stream = load_stream(text)
         docs = [d.data for d in stream.documents if d.data is not None]
-        if any(issue.fatal for issue in stream.issues) or len(docs) > 1 or (docs and not isinstance(docs[0], (dict, list))):
+        if any(issue.fatal for issue in stream.issues) or len(docs) > 1 or (
+                docs and not isinstance(docs[0], (dict, list))):
             raise Unsupported(f"{path} is not one YAML or JSON object or list")
         if not docs:
             return [{}]

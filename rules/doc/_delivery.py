@@ -21,6 +21,7 @@ class Delivery:
     automated_apps: tuple   # (App, Location of syncPolicy.automated)
     apps: tuple
     helm: bool
+    plain_manifests: bool   # manifests committed as files (microservices-demo's release/), beside a chart or not
     rollouts: bool
     workflows: tuple        # (name, path) of CI pipelines with a deploy-like job
     migrations: tuple       # migration files
@@ -40,12 +41,13 @@ def delivery(index) -> Delivery:
                 automated.append((app, app.at("syncPolicy", "automated")))
     helm = any(is_chart_file(p) for p in index.repo.glob("Chart.yaml", "**/Chart.yaml")) or any(
         "helm.sh/chart" in o.labels for o in index.objects[:500])
+    plain = any(not o.path.startswith("<") for o in index.objects)  # "<...>" is output readylint rendered
     rollouts = any(o.kind == "Rollout" and o.group == "argoproj.io" for o in index.objects)
     workflows = []
     for pipeline in pipelines(index):
         if any(DEPLOY_JOB.search(j.key + " " + (j.name or "") + " " + (j.environment or "")) for j in pipeline.jobs):
             workflows.append((pipeline.name or pipeline.path, pipeline.path))
-    found = Delivery(tuple(automated), apps, helm, rollouts, tuple(workflows),
+    found = Delivery(tuple(automated), apps, helm, plain, rollouts, tuple(workflows),
                      tuple(index.repo.glob(*MIGRATION_GLOBS)))
     index.__dict__["_delivery"] = found
     return found

@@ -91,8 +91,7 @@ def mechanism(index, match):
         return "Argo CD / GitOps", any(w in text for w in ("argo", "gitops", "sync"))
     if found.helm:
         # a repository that also commits plain manifests (microservices-demo's release/) may document those
-        plain = any(not o.path.startswith("<") for o in index.objects) and any(
-            w in text for w in ("kubectl apply", "kustomize", "skaffold"))
+        plain = found.plain_manifests and any(w in text for w in ("kubectl apply", "kustomize", "skaffold"))
         return "Helm (the chart and its values file)", "helm" in text or "values" in text or plain
     if found.workflows:
         names = [n for n, _ in found.workflows] + [p.rsplit("/", 1)[-1] for _, p in found.workflows]

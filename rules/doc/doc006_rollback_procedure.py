@@ -169,6 +169,8 @@ def _expected(found) -> str:
         return "with Argo CD: git revert of the release commit"
     if found.rollouts:
         return "kubectl argo rollouts undo"
+    if found.helm and found.plain_manifests:  # the chart, or the committed manifests the README applies
+        return "helm rollback, or kubectl rollout undo for the committed manifests"
     if found.helm:
         return "helm rollback"
     return "e.g. redeploy the previous image tag"
